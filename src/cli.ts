@@ -1,0 +1,106 @@
+import { Command, Option } from 'commander';
+import { runUntilSignal } from './cli/lifecycle.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { runMigrations, startServer, startWorker } from './main.js';
+
+/** Everything a command needs, built lazily so `--help` works without a valid environment. */
+function context(): { config: Readonly<Config>; log: Logger } {
+  try {
+    const config = loadConfig(process.env);
+    return { config, log: createLogger(config.log.level) };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(
+        `${err.message}\nSee README.md, "Configuration", for every variable and its default.\n`,
+      );
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** A command whose issue is not done yet: says so plainly and exits non-zero. */
+function notYet(program: Command, name: string, summary: string, issue: number): void {
+  program
+    .command(name)
+    .description(`${summary} (not available yet)`)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      process.stderr.write(
+        `hashwatch ${name}: not available yet in this version (tracked in issue ${issue}).\n`,
+      );
+      process.exit(2);
+    });
+}
+
+const program = new Command('hashwatch')
+  .description('Find copies of survivors’ images and videos by hash and get them taken down.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP API and web pages')
+  .option('--no-migrate', 'do not apply database migrations at start')
+  .action(async (opts: { migrate: boolean }) => {
+    const { config, log } = withMigrate(context(), opts.migrate);
+    await runUntilSignal(log, config.worker.shutdownGraceMs, async () => [await startServer(config, log)]);
+  });
+
+program
+  .command('worker')
+  .description('run queue workers (crawling, hashing, matching, notices)')
+  .option('--no-migrate', 'do not apply database migrations at start')
+  .addOption(new Option('--queues <names>', 'only these queues, comma-separated'))
+  .action(async (opts: { migrate: boolean; queues?: string }) => {
+    const { config, log } = withMigrate(context(), opts.migrate);
+    const queues = opts.queues?.split(',').map((q) => q.trim());
+    await runUntilSignal(log, config.worker.shutdownGraceMs, async () => [
+      await startWorker(config, log, queues ? { queues } : {}),
+    ]);
+  });
+
+program
+  .command('up')
+  .description('run the server and a worker in one process (a quick start on one machine)')
+  .action(async () => {
+    const { config, log } = context();
+    await runUntilSignal(log, config.worker.shutdownGraceMs, async () => {
+      if (config.db.migrateOnStart) await runMigrations(config, log);
+      const noMigrate = { ...config, db: { ...config.db, migrateOnStart: false } };
+      const server = await startServer(noMigrate, log);
+      const worker = await startWorker(noMigrate, log);
+      log.info({ url: `http://${config.server.host}:${config.server.port}/` }, 'hashwatch is up');
+      return [server, worker];
+    });
+  });
+
+program
+  .command('migrate')
+  .description('create the database if needed and apply pending migrations')
+  .action(async () => {
+    const { config, log } = context();
+    await runMigrations(config, log);
+  });
+
+notYet(program, 'hash', 'hash local files (never sends anything)', 3);
+notYet(program, 'match', 'match local files against a registry file', 3);
+notYet(program, 'scan', 'crawl one page and match it against a registry file, without services', 5);
+notYet(program, 'report', 'report a URL to crawl', 5);
+notYet(program, 'register', 'register hashes from a hashes.jsonl file (advocates)', 4);
+notYet(program, 'notices', 'build and send the takedown notice batch now (`notices run`)', 6);
+notYet(program, 'user', 'manage analyst and admin accounts (`user add`)', 6);
+notYet(program, 'audit', 'verify the audit log chain (`audit verify`)', 6);
+
+function withMigrate(ctx: { config: Readonly<Config>; log: Logger }, migrate: boolean) {
+  return migrate
+    ? ctx
+    : { ...ctx, config: { ...ctx.config, db: { ...ctx.config.db, migrateOnStart: false } } };
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  process.stderr.write(`hashwatch: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`);
+  process.exit(1);
+});

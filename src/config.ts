@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * Every setting hashwatch reads from the environment, parsed once at start-up. Nothing else reads
+ * `process.env`: each component receives its slice of the frozen result. Keep README's
+ * configuration table in step with this schema.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .url({ message: 'must be a postgres:// URL' })
+    .default('postgres://postgres@127.0.0.1:5432/hashwatch'),
+  DATABASE_POOL_SIZE: int(1, 100).default(10),
+  REDIS_URL: z.string().url({ message: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/, { message: 'letters, digits, _ and - only' })
+    .default('hashwatch'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(0, 65535).default(8080),
+  MIGRATE_ON_START: bool.default(true),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(30_000),
+  WORKER_CONCURRENCY: int(1, 64).default(2),
+  CHROMIUM_PATH: z.string().optional(),
+  FFMPEG_PATH: z.string().default('ffmpeg'),
+  CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  HASH_MAX_IMAGE_BYTES: int(1, 2 ** 31).default(50 * 1024 * 1024),
+  HASH_MAX_IMAGE_PIXELS: int(1, 2 ** 31).default(100_000_000),
+  HASH_MAX_VIDEO_SECONDS: int(1, 86_400).default(3600),
+  PDQ_MATCH_THRESHOLD: int(0, 128).default(31),
+  PDQ_QUALITY_GATE: int(0, 100).default(50),
+});
+
+export type Env = z.infer<typeof schema>;
+
+/** The parsed configuration, grouped by the component that uses it. */
+export interface Config {
+  env: Env['NODE_ENV'];
+  log: { level: Env['LOG_LEVEL'] };
+  db: { url: string; poolSize: number; migrateOnStart: boolean };
+  redis: { url: string; prefix: string };
+  server: { host: string; port: number };
+  worker: { concurrency: number; shutdownGraceMs: number };
+  hashing: {
+    ffmpegPath: string;
+    maxImageBytes: number;
+    maxImagePixels: number;
+    maxVideoSeconds: number;
+  };
+  matching: { pdqThreshold: number; pdqQualityGate: number };
+  crawler: { chromiumPath: string | undefined; allowPrivateNetworks: boolean };
+}
+
+/** Raised when the environment is invalid; lists every bad variable at once. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses `source` (normally `process.env`) into a frozen {@link Config}; throws {@link ConfigError}. */
+export function loadConfig(source: Record<string, string | undefined>): Readonly<Config> {
+  // Empty strings mean "unset" so `FOO= hashwatch serve` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    env: e.NODE_ENV,
+    log: { level: e.LOG_LEVEL },
+    db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, migrateOnStart: e.MIGRATE_ON_START },
+    redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    server: { host: e.HOST, port: e.PORT },
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
+    hashing: {
+      ffmpegPath: e.FFMPEG_PATH,
+      maxImageBytes: e.HASH_MAX_IMAGE_BYTES,
+      maxImagePixels: e.HASH_MAX_IMAGE_PIXELS,
+      maxVideoSeconds: e.HASH_MAX_VIDEO_SECONDS,
+    },
+    matching: { pdqThreshold: e.PDQ_MATCH_THRESHOLD, pdqQualityGate: e.PDQ_QUALITY_GATE },
+    crawler: { chromiumPath: e.CHROMIUM_PATH, allowPrivateNetworks: e.CRAWLER_ALLOW_PRIVATE_NETWORKS },
+  });
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const v of Object.values(value)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(value);
+}

@@ -1,0 +1,2 @@
+export { loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migration, migrate } from './migrate.js';
+export { createDb, type Db, databaseName, dropDatabase, ensureDatabase, pingDb } from './pool.js';

@@ -1,0 +1,143 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { isHashwatchError } from '../errors.js';
+import { type JobDefinition, type JobRegistry, parsePayload } from './job-registry.js';
+
+/** What a job handler receives besides its validated payload. */
+export interface JobContext {
+  jobId: string;
+  /** 1 for the first try. */
+  attempt: number;
+  /** Aborted when the worker shuts down past its grace period: stop early and throw. */
+  signal: AbortSignal;
+  log: Logger;
+  progress(value: number | Record<string, unknown>): Promise<void>;
+}
+
+export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
+
+/** A job definition paired with the function that runs it. */
+export interface HandlerEntry {
+  def: JobDefinition;
+  run: JobHandler<never>;
+}
+
+/** Pairs a job definition with its handler, keeping the payload type. */
+export function handle<P>(def: JobDefinition<P>, run: JobHandler<P>): HandlerEntry {
+  return { def, run: run as JobHandler<never> };
+}
+
+export interface WorkerHostOptions {
+  registry: JobRegistry;
+  handlers: HandlerEntry[];
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  /** How long running jobs may take to finish after shutdown starts before they are cancelled. */
+  graceMs: number;
+  log: Logger;
+  /** Only these queues (default: every queue in the registry). */
+  queues?: string[];
+}
+
+/**
+ * Runs BullMQ workers for a set of queues. Start-up fails if any job on those queues has no
+ * handler. On close, workers stop taking jobs, running jobs get `graceMs` to finish, then are
+ * cancelled and put back on the queue (delayed, not failed) for another worker.
+ */
+export class WorkerHost {
+  readonly #opts: WorkerHostOptions;
+  readonly #handlers = new Map<string, HandlerEntry>();
+  readonly #workers: Worker[] = [];
+  #closing = false;
+
+  constructor(opts: WorkerHostOptions) {
+    this.#opts = opts;
+    for (const h of opts.handlers) this.#handlers.set(h.def.name, h);
+    const queues = opts.queues ?? opts.registry.queues();
+    const missing = queues.flatMap((q) => opts.registry.jobsOn(q)).filter((d) => !this.#handlers.has(d.name));
+    if (missing.length > 0) {
+      throw new Error(`No handler for job(s): ${missing.map((d) => `${d.queue}/${d.name}`).join(', ')}`);
+    }
+    for (const name of queues) {
+      if (opts.registry.jobsOn(name).length === 0) throw new Error(`Unknown queue "${name}"`);
+    }
+  }
+
+  /** Starts one BullMQ worker per queue and resolves when all are connected. */
+  async start(): Promise<void> {
+    const { registry, connection, prefix, concurrency, log } = this.#opts;
+    for (const name of this.#opts.queues ?? registry.queues()) {
+      const worker = new Worker(name, (job, token, signal) => this.#process(job, token, signal), {
+        connection,
+        prefix,
+        concurrency,
+      });
+      worker.on('failed', (job, err) => {
+        log.warn(
+          { queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
+          'job failed',
+        );
+      });
+      worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
+      this.#workers.push(worker);
+    }
+    await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
+    log.info({ queues: this.#workers.map((w) => w.name), concurrency }, 'workers started');
+  }
+
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+    const entry = this.#handlers.get(job.name);
+    if (!entry) throw new UnrecoverableError(`No handler for job "${job.name}"`);
+    let payload: unknown;
+    try {
+      payload = parsePayload(entry.def, job.data);
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    const abort = signal ?? new AbortController().signal;
+    const log = this.#opts.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const ctx: JobContext = {
+      jobId: job.id ?? '',
+      attempt: job.attemptsMade + 1,
+      signal: abort,
+      log,
+      progress: (value) => job.updateProgress(value),
+    };
+    try {
+      return await entry.run(payload as never, ctx);
+    } catch (err) {
+      if (this.#closing && abort.aborted && token) {
+        // Cancelled by our shutdown, not by a fault: hand the job back without using up an attempt.
+        await job.moveToDelayed(Date.now() + 1_000, token);
+        throw new DelayedError();
+      }
+      throw toQueueError(err);
+    }
+  }
+
+  /** Stops taking jobs, waits up to the grace period, cancels what is left, then closes. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const timer = setTimeout(() => {
+      for (const w of this.#workers) w.cancelAllJobs('hashwatch worker shutting down');
+    }, this.#opts.graceMs);
+    try {
+      await Promise.all(this.#workers.map((w) => w.close()));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The one place that maps hashwatch errors to BullMQ retry behaviour: a non-retryable coded error
+ * fails the job at once (the reason is kept, prefixed by its code); anything else is retried with
+ * the job's backoff.
+ */
+export function toQueueError(err: unknown): Error {
+  if (isHashwatchError(err) && !err.retryable) return new UnrecoverableError(`${err.code}: ${err.message}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
