@@ -19,6 +19,7 @@ export const REDACT_PATHS = [
   '*.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-case-pin"]',
   'res.headers["set-cookie"]',
 ];
 

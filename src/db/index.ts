@@ -1,2 +1,10 @@
 export { loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migration, migrate } from './migrate.js';
-export { createDb, type Db, databaseName, dropDatabase, ensureDatabase, pingDb } from './pool.js';
+export {
+  createDb,
+  type Db,
+  databaseName,
+  dropDatabase,
+  ensureDatabase,
+  pingDb,
+  withTransaction,
+} from './pool.js';

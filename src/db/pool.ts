@@ -71,3 +71,22 @@ function quoteIdent(name: string): string {
 export async function pingDb(db: Db): Promise<void> {
   await db.pool.query('SELECT 1');
 }
+
+/** Runs `fn` in one transaction on one client: COMMIT on success, ROLLBACK on any error. */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -7,7 +7,7 @@ import { HashwatchError } from '../errors.js';
 import { createRedisConnection } from './connection.js';
 import { defineJob, JobRegistry, jobIdFor } from './job-registry.js';
 import { Producer } from './producer.js';
-import { handle, WorkerHost } from './worker-host.js';
+import { handle, type JobHandler, WorkerHost } from './worker-host.js';
 
 const echo = defineJob({
   name: 'echo',
@@ -66,7 +66,9 @@ describe('worker host', () => {
     await clean();
   });
 
-  const host = (handlers: Parameters<typeof handle>[1][], graceMs = 5_000, queues = ['test-main']) => {
+  type EchoHandler = JobHandler<z.infer<typeof echo.schema>>;
+  type SlowHandler = JobHandler<z.infer<typeof slow.schema>>;
+  const host = (handlers: [EchoHandler?, SlowHandler?], graceMs = 5_000, queues = ['test-main']) => {
     const h = new WorkerHost({
       registry,
       handlers: [
@@ -149,7 +151,7 @@ describe('worker host', () => {
     let finished = false;
     const h = host(
       [
-        undefined as never,
+        undefined,
         async (p: { ms: number }) => {
           await new Promise((r) => setTimeout(r, p.ms));
           finished = true;
@@ -173,7 +175,7 @@ describe('worker host', () => {
   it('past the grace period, cancels the running job and puts it back on the queue', async () => {
     const h = host(
       [
-        undefined as never,
+        undefined,
         (_p: { ms: number }, ctx) =>
           new Promise((_, reject) =>
             ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))),

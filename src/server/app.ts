@@ -25,7 +25,6 @@ export async function createServer(deps: ServerDeps): Promise<Server> {
     // pino's Logger and fastify's FastifyBaseLogger differ only in typing (msgPrefix).
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
-    disableRequestLogging: false,
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

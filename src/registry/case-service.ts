@@ -1,0 +1,164 @@
+import { type Db, withTransaction } from '../db/index.js';
+import { HashwatchError } from '../errors.js';
+import {
+  countCaseItems,
+  deleteCaseHashes,
+  findCaseByRef,
+  insertCase,
+  insertItems,
+  markWithdrawn,
+  recordChange,
+  recordPinFailure,
+  resetPinFailures,
+} from './case.store.js';
+import { caseLocked, caseWithdrawn, pinMismatch } from './errors.js';
+import { generateCaseRef, generatePin, hashSecret, normaliseCaseRef, verifySecret } from './secrets.js';
+import type { CaseSource, Consent, ItemHashes } from './types.js';
+
+export interface PinPolicy {
+  /** Wrong PINs in a row before the case is paused. */
+  maxAttempts: number;
+  /** How long the pause lasts. */
+  lockMs: number;
+}
+
+export const DEFAULT_PIN_POLICY: PinPolicy = { maxAttempts: 5, lockMs: 15 * 60_000 };
+
+/** What a survivor may see about their case. Never URLs unless they ask; never other cases. */
+export interface CaseStatus {
+  ref: string;
+  status: 'active' | 'withdrawn';
+  registeredAt: string;
+  withdrawnAt: string | null;
+  items: { images: number; videos: number };
+}
+
+export interface Registration {
+  ref: string;
+  pin: string;
+  items: number;
+}
+
+/** Cases: registration, PIN-checked status, withdrawal. Every write announces a registry change. */
+export class CaseService {
+  readonly #db: Db;
+  readonly #policy: PinPolicy;
+
+  constructor(db: Db, policy: PinPolicy = DEFAULT_PIN_POLICY) {
+    this.#db = db;
+    this.#policy = policy;
+  }
+
+  /** Creates a case with its items; the PIN is returned once and stored only as a slow hash. */
+  async register(input: {
+    consent: Consent;
+    contactEmail: string | null;
+    items: ItemHashes[];
+    source: CaseSource;
+  }): Promise<Registration> {
+    checkConsent(input.consent);
+    const pin = generatePin();
+    const pinHash = await hashSecret(pin);
+    return withTransaction(this.#db.pool, async (client) => {
+      let caseId = 0;
+      let ref = '';
+      // ~39 bits of reference: a collision is rare, but retry rather than fail.
+      for (let i = 0; i < 5 && caseId === 0; i++) {
+        ref = generateCaseRef();
+        caseId = await insertCase(client, {
+          ref,
+          pinHash,
+          consent: input.consent,
+          contactEmail: input.contactEmail,
+          source: input.source,
+        });
+      }
+      if (caseId === 0)
+        throw new HashwatchError('CASE_REF_EXHAUSTED', 'Could not allocate a case reference', {
+          retryable: true,
+        });
+      const hashIds = input.items.length ? await insertItems(client, caseId, input.items) : [];
+      await recordChange(client, { op: 'add-case', caseId, hashIds });
+      return { ref, pin, items: input.items.length };
+    });
+  }
+
+  /** Adds items to an existing active case (advocates registering in batches, with a token). */
+  async addItems(ref: string, items: ItemHashes[]): Promise<{ items: number }> {
+    const row = await findCaseByRef(this.#db.pool, normaliseCaseRef(ref) ?? '');
+    if (!row) throw new HashwatchError('CASE_NOT_FOUND', 'No case has that reference.', { status: 404 });
+    if (row.status === 'withdrawn') throw caseWithdrawn();
+    return withTransaction(this.#db.pool, async (client) => {
+      const hashIds = await insertItems(client, row.id, items);
+      await recordChange(client, { op: 'add-items', caseId: row.id, hashIds });
+      return { items: items.length };
+    });
+  }
+
+  /** Checks reference and PIN with lockout; returns the case id when they match. */
+  async authenticate(
+    refInput: string,
+    pin: string,
+  ): Promise<{ id: number; ref: string; status: 'active' | 'withdrawn' }> {
+    const ref = normaliseCaseRef(refInput);
+    const row = ref ? await findCaseByRef(this.#db.pool, ref) : undefined;
+    if (row?.lockedUntil && row.lockedUntil.getTime() > Date.now()) {
+      // Still verify, so a locked case answers in the same time as any other.
+      await verifySecret(pin, undefined);
+      throw caseLocked(row.lockedUntil);
+    }
+    const ok = await verifySecret(pin, row?.pinHash);
+    if (!row) throw pinMismatch();
+    if (!ok) {
+      const { lockedUntil } = await recordPinFailure(
+        this.#db.pool,
+        row.id,
+        this.#policy.maxAttempts,
+        this.#policy.lockMs,
+      );
+      if (lockedUntil && lockedUntil.getTime() > Date.now()) throw caseLocked(lockedUntil);
+      throw pinMismatch();
+    }
+    if (row.failedPinAttempts > 0) await resetPinFailures(this.#db.pool, row.id);
+    return { id: row.id, ref: row.ref, status: row.status };
+  }
+
+  /** What the survivor may know about their case. */
+  async status(refInput: string, pin: string): Promise<CaseStatus> {
+    const auth = await this.authenticate(refInput, pin);
+    const row = await findCaseByRef(this.#db.pool, auth.ref);
+    if (!row) throw pinMismatch();
+    return {
+      ref: row.ref,
+      status: row.status,
+      registeredAt: row.createdAt.toISOString(),
+      withdrawnAt: row.withdrawnAt?.toISOString() ?? null,
+      items: await countCaseItems(this.#db.pool, row.id),
+    };
+  }
+
+  /**
+   * Withdraws consent: deletes every fingerprint of the case, forgets the contact address, marks
+   * the case withdrawn and tells every worker to drop the hashes from its index at once.
+   */
+  async withdraw(refInput: string, pin: string): Promise<{ ref: string; removedHashes: number }> {
+    const auth = await this.authenticate(refInput, pin);
+    if (auth.status === 'withdrawn') return { ref: auth.ref, removedHashes: 0 };
+    return withTransaction(this.#db.pool, async (client) => {
+      const removed = await deleteCaseHashes(client, auth.id);
+      await markWithdrawn(client, auth.id);
+      await recordChange(client, { op: 'withdraw-case', caseId: auth.id, hashIds: removed });
+      return { ref: auth.ref, removedHashes: removed.length };
+    });
+  }
+}
+
+function checkConsent(c: Consent): void {
+  if (!c.adult && c.role !== 'guardian') {
+    throw new HashwatchError(
+      'CASE_CONSENT_INVALID',
+      'Please confirm that you are 18 or over, or choose "I am a parent or guardian reporting for a minor".',
+      { status: 400 },
+    );
+  }
+}
