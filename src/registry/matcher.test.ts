@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Matcher } from './matcher.js';
+import type { RegistryHashRow } from './types.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/** Flips `bits` distinct bits of a 64-hex-digit hash. */
+function flip(h: string, bits: number): string {
+  const b = Buffer.from(h, 'hex');
+  const picked = new Set<number>();
+  while (picked.size < bits) picked.add(Math.floor(Math.random() * 256));
+  for (const i of picked) b[i >> 3] = (b[i >> 3] ?? 0) ^ (1 << (i & 7));
+  return b.toString('hex');
+}
+
+let nextId = 1;
+const row = (
+  r: Partial<RegistryHashRow> & Pick<RegistryHashRow, 'signal' | 'value' | 'itemId'>,
+): RegistryHashRow => ({
+  id: nextId++,
+  caseId: 1,
+  quality: r.signal === 'pdq' ? 90 : null,
+  variant: 'original',
+  frameMs: null,
+  ...r,
+});
+
+describe('Matcher', () => {
+  it('matches exact digests and PDQ within the threshold, never beyond it', () => {
+    const m = new Matcher();
+    const pdq = hex(32);
+    const sha = hex(32);
+    m.add([
+      row({ itemId: 10, signal: 'pdq', value: pdq }),
+      row({ itemId: 11, signal: 'sha256', value: sha }),
+    ]);
+    expect(m.match({ kind: 'image', sha256: sha })).toMatchObject([
+      { itemId: 11, signal: 'sha256', distance: 0, score: 1 },
+    ]);
+    const near = m.match({ kind: 'image', pdq: flip(pdq, 31), pdqQuality: 80 });
+    expect(near).toMatchObject([{ itemId: 10, signal: 'pdq', distance: 31 }]);
+    expect(m.match({ kind: 'image', pdq: flip(pdq, 32), pdqQuality: 80 })).toEqual([]);
+  });
+
+  it('ignores low-quality PDQ on both sides', () => {
+    const m = new Matcher();
+    const weak = hex(32);
+    const strong = hex(32);
+    m.add([
+      row({ itemId: 1, signal: 'pdq', value: weak, quality: 40 }),
+      row({ itemId: 2, signal: 'pdq', value: strong }),
+    ]);
+    expect(m.match({ kind: 'image', pdq: weak, pdqQuality: 100 })).toEqual([]);
+    expect(m.match({ kind: 'image', pdq: strong, pdqQuality: 49 })).toEqual([]);
+    expect(m.match({ kind: 'image', pdq: strong, pdqQuality: 50 })).toHaveLength(1);
+  });
+
+  it('reports one result per item, the best variant, and stops matching removed rows at once', () => {
+    const m = new Matcher();
+    const orig = hex(32);
+    const crop = hex(32);
+    const a = row({ itemId: 5, signal: 'pdq', value: orig });
+    const b = row({ itemId: 5, signal: 'pdq', value: crop, variant: 'crop-c10' });
+    m.add([a, b, a]);
+    expect(m.size).toBe(2);
+    expect(m.match({ kind: 'image', pdq: flip(crop, 3), pdqQuality: 90 })).toMatchObject([
+      { itemId: 5, variant: 'crop-c10', distance: 3 },
+    ]);
+    expect(m.remove([a.id, b.id, 999_999])).toBe(2);
+    expect(m.match({ kind: 'image', pdq: orig, pdqQuality: 90 })).toEqual([]);
+  });
+
+  it('tries rotations and flips only when given and allowed', () => {
+    const stored = hex(32);
+    const dihedral = [hex(32), hex(32), stored, hex(32), hex(32), hex(32), hex(32), hex(32)];
+    const on = new Matcher();
+    on.add([row({ itemId: 7, signal: 'pdq', value: stored })]);
+    expect(
+      on.match({ kind: 'image', pdq: dihedral[0], pdqQuality: 90, pdqDihedral: dihedral }),
+    ).toMatchObject([{ itemId: 7, dihedral: 'rotate180', distance: 0 }]);
+    const off = new Matcher({ dihedral: false });
+    off.add([row({ itemId: 7, signal: 'pdq', value: stored })]);
+    expect(off.match({ kind: 'image', pdq: dihedral[0], pdqQuality: 90, pdqDihedral: dihedral })).toEqual([]);
+  });
+
+  it('matches videos by the share of frames, both ways, with the matched time ranges', () => {
+    const m = new Matcher();
+    const registered = Array.from({ length: 10 }, () => hex(32));
+    m.add(
+      registered.map((value, i) =>
+        row({ itemId: 20, signal: 'pdq', value, variant: 'frame', frameMs: i * 1000 }),
+      ),
+    );
+    // A crawled compilation: 5 unrelated frames, then 9 of the 10 registered frames, slightly re-encoded.
+    const frames = [
+      ...Array.from({ length: 5 }, (_, i) => ({ ms: i * 1000, pdq: hex(32), pdqQuality: 90 })),
+      ...registered.slice(0, 9).map((h, i) => ({ ms: (5 + i) * 1000, pdq: flip(h, 6), pdqQuality: 90 })),
+    ];
+    const [hit] = m.match({ kind: 'video', frames });
+    expect(hit).toMatchObject({ itemId: 20, signal: 'vpdq', distance: 6 });
+    expect(hit?.video).toEqual({
+      registeredMatchPercent: 90,
+      crawledMatchPercent: 64.29,
+      framesMatched: 9,
+      ranges: [{ startMs: 5000, endMs: 13000 }],
+    });
+    // Two matching frames of fourteen, and two of ten registered: below 80% either way.
+    expect(m.match({ kind: 'video', frames: [...frames.slice(0, 5), ...frames.slice(5, 7)] })).toEqual([]);
+  });
+
+  it('finds a registered image inside a crawled video', () => {
+    const m = new Matcher();
+    const img = hex(32);
+    m.add([row({ itemId: 30, signal: 'pdq', value: img })]);
+    const frames = [0, 1, 2].map((i) => ({
+      ms: i * 1000,
+      pdq: i === 1 ? flip(img, 2) : hex(32),
+      pdqQuality: 90,
+    }));
+    expect(m.match({ kind: 'video', frames })).toMatchObject([
+      { itemId: 30, signal: 'pdq', distance: 2, video: { ranges: [{ startMs: 1000, endMs: 1000 }] } },
+    ]);
+  });
+});

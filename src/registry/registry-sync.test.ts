@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase } from '../../test/helpers/app.js';
+import { eventually } from '../../test/helpers/process.js';
+import { silentLog } from '../../test/helpers/services.js';
+import { createDb, type Db } from '../db/index.js';
+import { CaseService } from './case-service.js';
+import { RegistrySync } from './registry-sync.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const consent = {
+  version: '2026-11',
+  role: 'self' as const,
+  adult: true,
+  acceptedAt: new Date().toISOString(),
+};
+const item = () => ({
+  kind: 'image' as const,
+  sha256: hex(32),
+  md5: hex(16),
+  pdq: hex(32),
+  pdqQuality: 90,
+  blockhash: null,
+});
+
+describe('RegistrySync across workers', () => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let cases: CaseService;
+  const pools: Db[] = [];
+  const syncs: RegistrySync[] = [];
+
+  beforeAll(async () => {
+    env = await migratedDatabase();
+    cases = new CaseService(env.db);
+  });
+  afterAll(async () => {
+    await Promise.all(syncs.map((s) => s.close()));
+    await Promise.all(pools.map((p) => p.pool.end()));
+    await env.close();
+  });
+
+  /** A worker's view: its own pool and LISTEN connection, as in a separate process. */
+  const worker = async (checkpointMs = 60_000) => {
+    const db = createDb(env.url, 2);
+    pools.push(db);
+    const sync = new RegistrySync({ db, databaseUrl: env.url, log: silentLog, checkpointMs });
+    syncs.push(sync);
+    await sync.start();
+    return sync;
+  };
+
+  it('loads what is registered, follows new cases, and drops a withdrawn case within a second', async () => {
+    const before = item();
+    await cases.register({ consent, contactEmail: null, items: [before], source: 'api' });
+    const [a, b] = [await worker(), await worker()];
+    for (const w of [a, b])
+      expect(w.matcher.match({ kind: 'image', pdq: before.pdq, pdqQuality: 90 })).toHaveLength(1);
+
+    const later = item();
+    const { ref, pin } = await cases.register({ consent, contactEmail: null, items: [later], source: 'api' });
+    for (const w of [a, b]) {
+      await eventually(
+        async () => (w.matcher.match({ kind: 'image', sha256: later.sha256 }).length ? true : undefined),
+        1_000,
+        'new case visible',
+      );
+    }
+
+    const started = Date.now();
+    await cases.withdraw(ref, pin);
+    for (const w of [a, b]) {
+      await eventually(
+        async () =>
+          w.matcher.match({ kind: 'image', pdq: later.pdq, pdqQuality: 90 }).length === 0 ? true : undefined,
+        1_000,
+        'withdrawn case gone',
+      );
+    }
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // The other case is untouched.
+    expect(a.matcher.match({ kind: 'image', sha256: before.sha256 })).toHaveLength(1);
+  });
+
+  it('repairs a missed notification at the next checkpoint', async () => {
+    const w = await worker(200);
+    const { rows } = await env.db.pool.query('SELECT id FROM registered_items LIMIT 1');
+    const stray = hex(32);
+    // A row written without a change record: no NOTIFY, no change to replay.
+    await env.db.pool.query(
+      "INSERT INTO registered_hashes (item_id, case_id, signal, value) SELECT id, case_id, 'sha256', $2 FROM registered_items WHERE id = $1",
+      [rows[0].id, stray],
+    );
+    await eventually(
+      async () => (w.matcher.match({ kind: 'image', sha256: stray }).length ? true : undefined),
+      5_000,
+      'checkpoint rebuild',
+    );
+  });
+});
