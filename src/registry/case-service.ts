@@ -1,5 +1,6 @@
 import { type Db, withTransaction } from '../db/index.js';
 import { HashwatchError } from '../errors.js';
+import { flagCaseHashes, insertAllowlisted } from './allowlist.store.js';
 import {
   countCaseItems,
   deleteCaseHashes,
@@ -43,10 +44,30 @@ export interface Registration {
 export class CaseService {
   readonly #db: Db;
   readonly #policy: PinPolicy;
+  readonly #allowlistRadius: number;
 
-  constructor(db: Db, policy: PinPolicy = DEFAULT_PIN_POLICY) {
+  /** `allowlistRadius`: perceptual distance at which a registered hash counts as allow-listed. */
+  constructor(db: Db, policy: PinPolicy = DEFAULT_PIN_POLICY, allowlistRadius = 31) {
     this.#db = db;
     this.#policy = policy;
+    this.#allowlistRadius = allowlistRadius;
+  }
+
+  /**
+   * Allow-lists a hash (a blank frame, a logo, a stock image): every registered hash that matches
+   * it is flagged for review and leaves every worker's matcher at once.
+   */
+  async allowlist(entry: {
+    signal: 'pdq' | 'blockhash' | 'md5' | 'sha256';
+    value: string;
+    reason: string;
+    createdBy: string;
+  }): Promise<{ flagged: number }> {
+    return withTransaction(this.#db.pool, async (client) => {
+      const { flagged } = await insertAllowlisted(client, entry, this.#allowlistRadius);
+      if (flagged.length) await recordChange(client, { op: 'flag-hash', caseId: null, hashIds: flagged });
+      return { flagged: flagged.length };
+    });
   }
 
   /** Creates a case with its items; the PIN is returned once and stored only as a slow hash. */
@@ -78,6 +99,8 @@ export class CaseService {
           retryable: true,
         });
       const hashIds = input.items.length ? await insertItems(client, caseId, input.items) : [];
+      // Flagged hashes stay in the case for review but are never loaded into the matcher.
+      await flagCaseHashes(client, caseId, this.#allowlistRadius);
       await recordChange(client, { op: 'add-case', caseId, hashIds });
       return { ref, pin, items: input.items.length };
     });
@@ -90,6 +113,7 @@ export class CaseService {
     if (row.status === 'withdrawn') throw caseWithdrawn();
     return withTransaction(this.#db.pool, async (client) => {
       const hashIds = await insertItems(client, row.id, items);
+      await flagCaseHashes(client, row.id, this.#allowlistRadius);
       await recordChange(client, { op: 'add-items', caseId: row.id, hashIds });
       return { items: items.length };
     });

@@ -97,3 +97,69 @@ describe('RegistrySync across workers', () => {
     );
   });
 });
+
+describe('allow-list', () => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let cases: CaseService;
+  let sync: RegistrySync;
+
+  beforeAll(async () => {
+    env = await migratedDatabase();
+    cases = new CaseService(env.db);
+    sync = new RegistrySync({ db: env.db, databaseUrl: env.url, log: silentLog, checkpointMs: 60_000 });
+    await sync.start();
+  });
+  afterAll(async () => {
+    await sync.close();
+    await env.close();
+  });
+
+  it('flags registered hashes near an allow-listed one instead of letting them match', async () => {
+    const generic = item();
+    const near = {
+      ...item(),
+      pdq: `${generic.pdq.slice(0, 62)}${generic.pdq.slice(62) === '00' ? 'ff' : '00'}`,
+    };
+    const { ref } = await cases.register({ consent, contactEmail: null, items: [generic], source: 'api' });
+    await eventually(
+      async () =>
+        sync.matcher.match({ kind: 'image', pdq: generic.pdq, pdqQuality: 90 }).length ? true : undefined,
+      1_000,
+      'visible',
+    );
+
+    expect(
+      await cases.allowlist({
+        signal: 'pdq',
+        value: generic.pdq,
+        reason: 'blank frame',
+        createdBy: 'analyst@test',
+      }),
+    ).toEqual({ flagged: 1 });
+    await eventually(
+      async () =>
+        sync.matcher.match({ kind: 'image', pdq: generic.pdq, pdqQuality: 90 }).length === 0
+          ? true
+          : undefined,
+      1_000,
+      'flagged hash gone',
+    );
+    // Its digests still match: only the perceptual hash was allow-listed.
+    expect(sync.matcher.match({ kind: 'image', sha256: generic.sha256 })).toHaveLength(1);
+
+    // A later registration of a near-identical hash is flagged at once and never enters the matcher.
+    await cases.register({ consent, contactEmail: null, items: [near], source: 'api' });
+    const { rows } = await env.db.pool.query(
+      "SELECT flagged_at IS NOT NULL AS flagged FROM registered_hashes WHERE signal = 'pdq' AND value = $1",
+      [near.pdq],
+    );
+    expect(rows).toEqual([{ flagged: true }]);
+    await eventually(
+      async () => (sync.matcher.match({ kind: 'image', sha256: near.sha256 }).length ? true : undefined),
+      1_000,
+      'second case visible',
+    );
+    expect(sync.matcher.match({ kind: 'image', pdq: near.pdq, pdqQuality: 90 })).toEqual([]);
+    expect(ref).toBeTruthy();
+  });
+});
