@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { runUntilSignal } from './cli/lifecycle.js';
+import { registerCommand } from './cli/register.js';
+import { addTokenCommand } from './cli/token.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { runMigrations, startServer, startWorker } from './main.js';
@@ -88,10 +90,69 @@ notYet(program, 'hash', 'hash local files (never sends anything)', 3);
 notYet(program, 'match', 'match local files against a registry file', 3);
 notYet(program, 'scan', 'crawl one page and match it against a registry file, without services', 5);
 notYet(program, 'report', 'report a URL to crawl', 5);
-notYet(program, 'register', 'register hashes from a hashes.jsonl file (advocates)', 4);
 notYet(program, 'notices', 'build and send the takedown notice batch now (`notices run`)', 6);
 notYet(program, 'user', 'manage analyst and admin accounts (`user add`)', 6);
 notYet(program, 'audit', 'verify the audit log chain (`audit verify`)', 6);
+
+program
+  .command('register')
+  .description('register the hashes in a `hashwatch hash --json` file as one case (advocates)')
+  .argument('<hashes.jsonl>')
+  .addOption(
+    new Option('--role <role>', 'who registers')
+      .choices(['self', 'representative', 'guardian'])
+      .makeOptionMandatory(),
+  )
+  .option('--adult', 'the person depicted confirmed they are 18 or over')
+  .option('--accept-consent', 'the person read and accepted the consent statement')
+  .option('--contact-email <email>', 'optional address for updates')
+  .option('--server <url>', 'hashwatch server (default HASHWATCH_URL)')
+  .option('--token <token>', 'API token with the register scope (default HASHWATCH_TOKEN)')
+  .option('--batch-size <n>', 'items per request', (v) => Number.parseInt(v, 10), 1000)
+  .action(
+    async (
+      file: string,
+      o: {
+        role: 'self' | 'representative' | 'guardian';
+        adult?: boolean;
+        acceptConsent?: boolean;
+        contactEmail?: string;
+        server?: string;
+        token?: string;
+        batchSize: number;
+      },
+    ) => {
+      const { config } = context();
+      process.exitCode = await registerCommand(file, {
+        server: (o.server ?? config.client.url).replace(/\/$/, ''),
+        token: o.token ?? config.client.token,
+        role: o.role,
+        adult: o.adult === true,
+        acceptConsent: o.acceptConsent === true,
+        ...(o.contactEmail ? { contactEmail: o.contactEmail } : {}),
+        batchSize: o.batchSize,
+      });
+    },
+  );
+
+program
+  .command('token')
+  .description('API tokens for advocates and hotlines')
+  .command('add')
+  .description('create a token and print it once')
+  .requiredOption('--name <name>', 'who the token is for')
+  .requiredOption('--scope <scopes>', 'comma-separated: register, report')
+  .action(async (o: { name: string; scope: string }) => {
+    const { config } = context();
+    process.exitCode = await addTokenCommand(
+      config,
+      o.name,
+      o.scope
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+  });
 
 function withMigrate(ctx: { config: Readonly<Config>; log: Logger }, migrate: boolean) {
   return migrate

@@ -8,7 +8,8 @@ describe('loadConfig', () => {
     expect(c.redis.url).toBe('redis://127.0.0.1:6379');
     expect(c.crawler.allowPrivateNetworks).toBe(false);
     expect(c.hashing.ffmpegPath).toBe('ffmpeg');
-    expect(c.matching).toEqual({ pdqThreshold: 31, pdqQualityGate: 50 });
+    expect(c.matching).toMatchObject({ pdqThreshold: 31, pdqQualityGate: 50, videoMatchPercent: 80 });
+    expect(c.cases.pinMaxAttempts).toBe(5);
   });
 
   it('lists every bad variable at once, by name', () => {

@@ -37,6 +37,14 @@ const schema = z.object({
   HASH_MAX_VIDEO_SECONDS: int(1, 86_400).default(3600),
   PDQ_MATCH_THRESHOLD: int(0, 128).default(31),
   PDQ_QUALITY_GATE: int(0, 100).default(50),
+  VIDEO_MATCH_PERCENT: int(1, 100).default(80),
+  PIN_MAX_ATTEMPTS: int(1, 100).default(5),
+  PIN_LOCK_MINUTES: int(1, 24 * 60).default(15),
+  CASE_LOOKUPS_PER_MINUTE: int(1, 100_000).default(20),
+  REGISTRATIONS_PER_HOUR: int(1, 100_000).default(30),
+  REGISTRY_CHECKPOINT_SECONDS: int(1, 86_400).default(30),
+  HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
+  HASHWATCH_TOKEN: z.string().optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -55,8 +63,16 @@ export interface Config {
     maxImagePixels: number;
     maxVideoSeconds: number;
   };
-  matching: { pdqThreshold: number; pdqQualityGate: number };
+  matching: { pdqThreshold: number; pdqQualityGate: number; videoMatchPercent: number; checkpointMs: number };
+  cases: {
+    pinMaxAttempts: number;
+    pinLockMs: number;
+    lookupsPerMinute: number;
+    registrationsPerHour: number;
+  };
   crawler: { chromiumPath: string | undefined; allowPrivateNetworks: boolean };
+  /** Where CLI commands that talk to a server send their requests. */
+  client: { url: string; token: string | undefined };
 }
 
 /** Raised when the environment is invalid; lists every bad variable at once. */
@@ -91,8 +107,20 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       maxImagePixels: e.HASH_MAX_IMAGE_PIXELS,
       maxVideoSeconds: e.HASH_MAX_VIDEO_SECONDS,
     },
-    matching: { pdqThreshold: e.PDQ_MATCH_THRESHOLD, pdqQualityGate: e.PDQ_QUALITY_GATE },
+    matching: {
+      pdqThreshold: e.PDQ_MATCH_THRESHOLD,
+      pdqQualityGate: e.PDQ_QUALITY_GATE,
+      videoMatchPercent: e.VIDEO_MATCH_PERCENT,
+      checkpointMs: e.REGISTRY_CHECKPOINT_SECONDS * 1000,
+    },
+    cases: {
+      pinMaxAttempts: e.PIN_MAX_ATTEMPTS,
+      pinLockMs: e.PIN_LOCK_MINUTES * 60_000,
+      lookupsPerMinute: e.CASE_LOOKUPS_PER_MINUTE,
+      registrationsPerHour: e.REGISTRATIONS_PER_HOUR,
+    },
     crawler: { chromiumPath: e.CHROMIUM_PATH, allowPrivateNetworks: e.CRAWLER_ALLOW_PRIVATE_NETWORKS },
+    client: { url: e.HASHWATCH_URL, token: e.HASHWATCH_TOKEN },
   });
 }
 

@@ -10,7 +10,8 @@ import {
   pingRedis,
   WorkerHost,
 } from './queue/index.js';
-import { createServer, type Server } from './server/index.js';
+import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
+import { caseRoutes, createServer, type Server } from './server/index.js';
 
 /**
  * The composition root: the only place that builds pools, Redis connections and the stages, and
@@ -49,12 +50,29 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const db = createDb(config.db.url, config.db.poolSize);
   const redis = createRedisConnection(config.redis.url, 'producer', 'hashwatch-serve');
   const producer = new Producer(new JobRegistry(jobDefinitions()), redis, config.redis.prefix);
+  const cases = new CaseService(
+    db,
+    { maxAttempts: config.cases.pinMaxAttempts, lockMs: config.cases.pinLockMs },
+    config.matching.pdqThreshold,
+  );
   const app = await createServer({
     log: log.child({ component: 'server' }),
     queues: producer,
     checks: [
       { name: 'postgres', check: () => pingDb(db) },
       { name: 'redis', check: () => pingRedis(redis) },
+    ],
+    plugins: [
+      {
+        prefix: '/api/v1',
+        plugin: (api) =>
+          caseRoutes(api, {
+            cases,
+            pool: db.pool,
+            lookupsPerMinute: config.cases.lookupsPerMinute,
+            registrationsPerHour: config.cases.registrationsPerHour,
+          }),
+      },
     ],
   });
   await app.listen({ host: config.server.host, port: config.server.port });
@@ -77,6 +95,14 @@ export async function startWorker(
   if (config.db.migrateOnStart) await runMigrations(config, log);
   const db = createDb(config.db.url, config.db.poolSize);
   const redis = createRedisConnection(config.redis.url, 'worker', 'hashwatch-worker');
+  const registrySync = new RegistrySync({
+    db,
+    databaseUrl: config.db.url,
+    log: log.child({ component: 'registry' }),
+    policy: matchPolicy(config),
+    checkpointMs: config.matching.checkpointMs,
+  });
+  await registrySync.start();
   const registry = new JobRegistry(jobDefinitions());
   const host = new WorkerHost({
     registry,
@@ -92,8 +118,19 @@ export async function startWorker(
   return {
     async close() {
       await host.close();
+      await registrySync.close();
       await closeAll(db, redis);
     },
+  };
+}
+
+/** The match thresholds from configuration, shared by workers and `hashwatch match`. */
+export function matchPolicy(config: Readonly<Config>): MatchPolicy {
+  return {
+    pdqThreshold: config.matching.pdqThreshold,
+    pdqQualityGate: config.matching.pdqQualityGate,
+    videoMatchPercent: config.matching.videoMatchPercent,
+    dihedral: true,
   };
 }
 
