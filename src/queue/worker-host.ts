@@ -13,6 +13,11 @@ export interface JobContext {
   signal: AbortSignal;
   log: Logger;
   progress(value: number | Record<string, unknown>): Promise<void>;
+  /**
+   * Puts the job back for `ms` without using up an attempt (e.g. a host's politeness limit is
+   * reached) and ends this run. Bounded by the worker's `maxStartedAttempts`.
+   */
+  delay(ms: number): Promise<never>;
 }
 
 export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
@@ -39,6 +44,8 @@ export interface WorkerHostOptions {
   log: Logger;
   /** Only these queues (default: every queue in the registry). */
   queues?: string[];
+  /** A job started this many times (delays and stalls included) fails for good. Default 50. */
+  maxStartedAttempts?: number;
 }
 
 /**
@@ -73,6 +80,7 @@ export class WorkerHost {
         connection,
         prefix,
         concurrency,
+        maxStartedAttempts: this.#opts.maxStartedAttempts ?? 50,
       });
       worker.on('failed', (job, err) => {
         log.warn(
@@ -104,10 +112,16 @@ export class WorkerHost {
       signal: abort,
       log,
       progress: (value) => job.updateProgress(value),
+      delay: async (ms) => {
+        if (!token) throw new Error('cannot delay a job without a lock token');
+        await job.moveToDelayed(Date.now() + ms, token);
+        throw new DelayedError();
+      },
     };
     try {
       return await entry.run(payload as never, ctx);
     } catch (err) {
+      if (err instanceof DelayedError) throw err;
       if (this.#closing && abort.aborted && token) {
         // Cancelled by our shutdown, not by a fault: hand the job back without using up an attempt.
         await job.moveToDelayed(Date.now() + 1_000, token);

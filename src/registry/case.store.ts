@@ -156,6 +156,11 @@ export async function markWithdrawn(db: Queryable, caseId: number): Promise<void
     "UPDATE cases SET status = 'withdrawn', withdrawn_at = now(), contact_email = NULL WHERE id = $1",
     [caseId],
   );
+  // Matches not yet acted on stop here: nothing more is sent on this case's behalf.
+  await db.query(
+    "UPDATE matches SET state = 'withdrawn', decided_at = now() WHERE case_id = $1 AND state IN ('pending', 'confirmed', 'escalated')",
+    [caseId],
+  );
 }
 
 /** Counts of what a case holds, for the status page. */
