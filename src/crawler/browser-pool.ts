@@ -24,6 +24,8 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
   '--mute-audio',
+  // WebRTC does not use the proxy: forbid non-proxied UDP so it cannot reach private addresses.
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
   '--autoplay-policy=no-user-gesture-required',
 ];
 

@@ -119,10 +119,15 @@ export function network(host: string, reason: string, cause?: unknown): CrawlErr
 }
 
 /** Content we recognise but will not process (encrypted HLS, a manifest where media was expected…). */
-export function unsupportedContent(reason: string, details?: Record<string, unknown>): CrawlError {
+export function unsupportedContent(
+  reason: string,
+  details?: Record<string, unknown>,
+  cause?: unknown,
+): CrawlError {
   return new CrawlError(CRAWL_ERROR_CODES.unsupportedContent, `Unsupported content: ${reason}.`, {
     status: 415,
     details,
+    cause,
   });
 }
 
