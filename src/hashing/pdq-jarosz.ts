@@ -1,0 +1,153 @@
+/**
+ * PDQ's downsampling: a Jarosz tent filter (box filter along rows, then columns, twice) followed by
+ * centre-sampled decimation to 64×64, reproducing the reference `downscaling.cpp` in float32.
+ *
+ * The reference materialises every stage in two full-size buffers. We compute the same values but
+ * stream them, so memory is touched about once and no full-size buffer exists:
+ * 1. luminance, four rows at a time, straight into the first row pass, whose rows go into a ring
+ *    of about `window + 12` rows;
+ * 2. the first column pass reads that ring just behind where it is filled and produces one row at
+ *    a time; every four rows go straight into the second row pass, which stores only the 64 sampled
+ *    columns → `compact` (rows × 64);
+ * 3. the second column pass runs on those 64 columns and stores only the 64 sampled rows.
+ * Every running sum still visits every sample in the reference's order (their rounding depends on
+ * the whole history), so the values are identical.
+ *
+ * Pure module: used by the browser bundle as well.
+ */
+import { boxAlongRows, boxAlongRowsSampled } from './pdq-box.js';
+import { ColumnBox } from './pdq-column-box.js';
+import { fillLuma, type PixelChannels } from './pdq-luma.js';
+
+/** Side of the downsampled image the DCT runs on. */
+export const PDQ_DOWNSAMPLE = 64;
+
+/** Rows of luminance computed per step of the fused first pass (the row filter's lane count). */
+const LUMA_ROWS = 4;
+
+/** Scratch for one downsampling; see {@link jaroszScratchSizes} for the sizes needed. */
+export interface JaroszScratch {
+  /** A ring of first-row-pass rows (see {@link ringRowsFor}) × cols. */
+  ring: Float32Array;
+  /** rows × 64: the second row pass, sampled columns only. */
+  compact: Float32Array;
+  /** 4 × cols: a block of luminance rows, then a block of first-column-pass rows. */
+  rowBlock: Float32Array;
+  /** max(cols, 64): the column passes' running sums. */
+  sums: Float32Array;
+}
+
+/**
+ * Rows the ring must hold: the column window plus the rows read ahead in blocks of four, rounded to
+ * a multiple of four so that a block never wraps; the whole image when that is not more.
+ */
+function ringRowsFor(rows: number): number {
+  const window = computeJaroszFilterWindowSize(rows, PDQ_DOWNSAMPLE);
+  const ring = Math.ceil((window + 3 * LUMA_ROWS) / LUMA_ROWS) * LUMA_ROWS;
+  return Math.min(ring, rows);
+}
+
+/** Minimum lengths of each {@link JaroszScratch} buffer for a rows × cols image. */
+export function jaroszScratchSizes(rows: number, cols: number): Record<keyof JaroszScratch, number> {
+  return {
+    ring: ringRowsFor(rows) * cols,
+    compact: rows * PDQ_DOWNSAMPLE,
+    rowBlock: LUMA_ROWS * cols,
+    sums: Math.max(cols, PDQ_DOWNSAMPLE),
+  };
+}
+
+/** The reference's box window: half of one output cell, rounded up (`(old + 2*new - 1) / (2*new)`). */
+export function computeJaroszFilterWindowSize(oldDimension: number, newDimension: number): number {
+  return Math.floor((oldDimension + 2 * newDimension - 1) / (2 * newDimension));
+}
+
+/** The reference's decimation indices: the centre of each of the 64 output cells, truncated. */
+function sampleIndices(inLength: number): Int32Array {
+  const out = new Int32Array(PDQ_DOWNSAMPLE);
+  for (let i = 0; i < PDQ_DOWNSAMPLE; i++) out[i] = Math.floor(((i + 0.5) * inLength) / PDQ_DOWNSAMPLE);
+  return out;
+}
+
+/**
+ * Fills `dest` (lanes × cols) with the first row pass of rows r0 .. r0+lanes-1. A producer may use
+ * `rowBlock` as scratch: `downsample` only uses it between calls.
+ */
+type RowProducer = (r0: number, lanes: number, dest: Float32Array) => void;
+
+/** Steps 1–3 of the module comment, given the producer of step 1's rows. */
+function downsample(
+  rows: number,
+  cols: number,
+  s: JaroszScratch,
+  out64: Float32Array,
+  produce: RowProducer,
+): void {
+  const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
+  const windowAlongCols = computeJaroszFilterWindowSize(rows, PDQ_DOWNSAMPLE);
+  const half = (windowAlongCols + 2) >> 1;
+  const ringRows = ringRowsFor(rows);
+  let produced = 0;
+  // Makes first-pass rows 0 .. upTo available in the ring, a block of four at a time.
+  const ensure = (upTo: number): void => {
+    while (produced <= upTo && produced < rows) {
+      const lanes = Math.min(LUMA_ROWS, rows - produced);
+      const slot = (produced % ringRows) * cols;
+      produce(produced, lanes, s.ring.subarray(slot, slot + lanes * cols));
+      produced += lanes;
+    }
+  };
+  ensure(half - 2);
+  const columns = new ColumnBox(s.ring, rows, cols, windowAlongCols, s.sums, ringRows);
+  const sampledCols = sampleIndices(cols);
+  for (let r = 0; r < rows; r += LUMA_ROWS) {
+    const lanes = Math.min(LUMA_ROWS, rows - r);
+    ensure(r + lanes - 1 + half - 1);
+    let l = 0;
+    for (; l + 2 <= lanes; l += 2) columns.step2(s.rowBlock, l * cols);
+    if (l < lanes) columns.step(s.rowBlock, l * cols);
+    const compactRows = s.compact.subarray(r * PDQ_DOWNSAMPLE, (r + lanes) * PDQ_DOWNSAMPLE);
+    boxAlongRowsSampled(s.rowBlock, compactRows, lanes, cols, windowAlongRows, sampledCols);
+  }
+  const sampledRows = sampleIndices(rows);
+  const last = new ColumnBox(s.compact, rows, PDQ_DOWNSAMPLE, windowAlongCols, s.sums);
+  for (let k = 0; k < PDQ_DOWNSAMPLE; k++) {
+    while (last.row < sampledRows[k]!) last.step();
+    last.write(out64, k * PDQ_DOWNSAMPLE);
+  }
+}
+
+/**
+ * Downsamples 8-bit pixels (rows × cols, interleaved) to the 64×64 float luminance in `out64`.
+ */
+export function jaroszFromPixels(
+  pixels: Uint8Array,
+  channels: PixelChannels,
+  rows: number,
+  cols: number,
+  s: JaroszScratch,
+  out64: Float32Array,
+): void {
+  const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
+  const rowBytes = cols * channels;
+  downsample(rows, cols, s, out64, (r0, lanes, dest) => {
+    fillLuma(pixels.subarray(r0 * rowBytes, (r0 + lanes) * rowBytes), cols, lanes, channels, s.rowBlock);
+    boxAlongRows(s.rowBlock, dest, lanes, cols, windowAlongRows);
+  });
+}
+
+/**
+ * Downsamples a float luminance plane (rows × cols, row-major; not modified) to 64×64 in `out64`.
+ */
+export function jaroszFromLuma(
+  luma: Float32Array,
+  rows: number,
+  cols: number,
+  s: JaroszScratch,
+  out64: Float32Array,
+): void {
+  const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
+  downsample(rows, cols, s, out64, (r0, lanes, dest) => {
+    boxAlongRows(luma.subarray(r0 * cols, (r0 + lanes) * cols), dest, lanes, cols, windowAlongRows);
+  });
+}
