@@ -45,6 +45,8 @@ CREATE TABLE contents (
   kind text NOT NULL CHECK (kind IN ('image', 'video')),
   pdq text,
   pdq_quality smallint,
+  -- the 8 rotations/flips of an image's PDQ, so a later registration matches a mirrored copy too
+  pdq_dihedral jsonb,
   blockhash text,
   width integer,
   height integer,

@@ -43,6 +43,18 @@ const schema = z.object({
   CASE_LOOKUPS_PER_MINUTE: int(1, 100_000).default(20),
   REGISTRATIONS_PER_HOUR: int(1, 100_000).default(30),
   REGISTRY_CHECKPOINT_SECONDS: int(1, 86_400).default(30),
+  CRAWL_MAX_DEPTH: int(0, 5).default(2),
+  CRAWL_MAX_PAGES: int(1, 10_000).default(50),
+  CRAWL_PAGE_TIMEOUT_SECONDS: int(5, 600).default(60),
+  CRAWL_SCROLL_SECONDS: int(0, 600).default(20),
+  CRAWL_MAX_MEDIA_PER_PAGE: int(1, 100_000).default(2000),
+  CRAWL_HOST_CONCURRENT_PAGES: int(1, 100).default(2),
+  CRAWL_HOST_REQUESTS_PER_SECOND: int(1, 1000).default(1),
+  REPORT_DEDUP_HOURS: int(0, 24 * 365).default(24),
+  MEDIA_MAX_VIDEO_BYTES: int(1, 2 ** 40).default(2 * 1024 ** 3),
+  MEDIA_VIDEO_TIMEOUT_SECONDS: int(10, 86_400).default(900),
+  BROWSER_RECYCLE_PAGES: int(1, 100_000).default(50),
+  BROWSER_MAX_RSS_MB: int(100, 100_000).default(1500),
   HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
   HASHWATCH_TOKEN: z.string().optional(),
 });
@@ -70,7 +82,22 @@ export interface Config {
     lookupsPerMinute: number;
     registrationsPerHour: number;
   };
-  crawler: { chromiumPath: string | undefined; allowPrivateNetworks: boolean };
+  crawler: {
+    chromiumPath: string | undefined;
+    allowPrivateNetworks: boolean;
+    maxDepth: number;
+    maxPages: number;
+    pageTimeoutMs: number;
+    scrollMs: number;
+    maxMediaPerPage: number;
+    hostConcurrentPages: number;
+    hostRequestsPerSecond: number;
+    reportDedupMs: number;
+    maxVideoBytes: number;
+    videoTimeoutMs: number;
+    browserRecyclePages: number;
+    browserMaxRssBytes: number;
+  };
   /** Where CLI commands that talk to a server send their requests. */
   client: { url: string; token: string | undefined };
 }
@@ -119,7 +146,22 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       lookupsPerMinute: e.CASE_LOOKUPS_PER_MINUTE,
       registrationsPerHour: e.REGISTRATIONS_PER_HOUR,
     },
-    crawler: { chromiumPath: e.CHROMIUM_PATH, allowPrivateNetworks: e.CRAWLER_ALLOW_PRIVATE_NETWORKS },
+    crawler: {
+      chromiumPath: e.CHROMIUM_PATH,
+      allowPrivateNetworks: e.CRAWLER_ALLOW_PRIVATE_NETWORKS,
+      maxDepth: e.CRAWL_MAX_DEPTH,
+      maxPages: e.CRAWL_MAX_PAGES,
+      pageTimeoutMs: e.CRAWL_PAGE_TIMEOUT_SECONDS * 1000,
+      scrollMs: e.CRAWL_SCROLL_SECONDS * 1000,
+      maxMediaPerPage: e.CRAWL_MAX_MEDIA_PER_PAGE,
+      hostConcurrentPages: e.CRAWL_HOST_CONCURRENT_PAGES,
+      hostRequestsPerSecond: e.CRAWL_HOST_REQUESTS_PER_SECOND,
+      reportDedupMs: e.REPORT_DEDUP_HOURS * 3_600_000,
+      maxVideoBytes: e.MEDIA_MAX_VIDEO_BYTES,
+      videoTimeoutMs: e.MEDIA_VIDEO_TIMEOUT_SECONDS * 1000,
+      browserRecyclePages: e.BROWSER_RECYCLE_PAGES,
+      browserMaxRssBytes: e.BROWSER_MAX_RSS_MB * 1024 * 1024,
+    },
     client: { url: e.HASHWATCH_URL, token: e.HASHWATCH_TOKEN },
   });
 }

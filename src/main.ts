@@ -1,17 +1,32 @@
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
+import {
+  BrowserPool,
+  CRAWLER_JOBS,
+  type CrawlerDeps,
+  crawlPageJob,
+  crawlPageProcessor,
+  fetchMediaJob,
+  fetchMediaProcessor,
+  GuardedFetcher,
+  Politeness,
+  ReportService,
+  retroMatchJob,
+  retroMatchProcessor,
+  startVettingProxy,
+} from './crawler/index.js';
 import { createDb, type Db, ensureDatabase, migrate, pingDb } from './db/index.js';
 import type { Logger } from './logger.js';
 import {
   createRedisConnection,
-  type JobDefinition,
+  handle,
   JobRegistry,
   Producer,
   pingRedis,
   WorkerHost,
 } from './queue/index.js';
 import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
-import { caseRoutes, createServer, type Server } from './server/index.js';
+import { caseRoutes, createServer, reportRoutes, type Server } from './server/index.js';
 
 /**
  * The composition root: the only place that builds pools, Redis connections and the stages, and
@@ -21,9 +36,9 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Every job kind of the system. Stages contribute their definitions here as they are built. */
-export function jobDefinitions(): JobDefinition[] {
-  return [];
+/** Every job kind of the system. */
+export function jobRegistry(): JobRegistry {
+  return new JobRegistry([...CRAWLER_JOBS]);
 }
 
 /** Creates the database if needed and applies pending migrations. */
@@ -44,17 +59,46 @@ export async function runMigrations(config: Readonly<Config>, log: Logger): Prom
   }
 }
 
+/** The match thresholds from configuration, shared by workers and `hashwatch match`. */
+export function matchPolicy(config: Readonly<Config>): MatchPolicy {
+  return {
+    pdqThreshold: config.matching.pdqThreshold,
+    pdqQualityGate: config.matching.pdqQualityGate,
+    videoMatchPercent: config.matching.videoMatchPercent,
+    dihedral: true,
+  };
+}
+
+/** Case and report services over a producer: what the API and the CLI share. */
+function services(config: Readonly<Config>, db: Db, producer: Producer, log: Logger) {
+  const cases = new CaseService(
+    db,
+    { maxAttempts: config.cases.pinMaxAttempts, lockMs: config.cases.pinLockMs },
+    config.matching.pdqThreshold,
+    async (caseId, changeId) => {
+      await producer.enqueue(retroMatchJob, { caseId, changeId }).catch((err: Error) => {
+        log.warn({ caseId, err: err.message }, 'retroactive matching not queued; the sweeper will retry');
+        throw err;
+      });
+    },
+  );
+  const reports = new ReportService(
+    db,
+    async (reportId, pageId) => {
+      await producer.enqueue(crawlPageJob, { reportId, pageId });
+    },
+    { dedupWindowMs: config.crawler.reportDedupMs, maxDepth: config.crawler.maxDepth },
+  );
+  return { cases, reports };
+}
+
 /** Starts the HTTP API and web pages. */
 export async function startServer(config: Readonly<Config>, log: Logger): Promise<Running & { app: Server }> {
   if (config.db.migrateOnStart) await runMigrations(config, log);
   const db = createDb(config.db.url, config.db.poolSize);
   const redis = createRedisConnection(config.redis.url, 'producer', 'hashwatch-serve');
-  const producer = new Producer(new JobRegistry(jobDefinitions()), redis, config.redis.prefix);
-  const cases = new CaseService(
-    db,
-    { maxAttempts: config.cases.pinMaxAttempts, lockMs: config.cases.pinLockMs },
-    config.matching.pdqThreshold,
-  );
+  const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
+  const { cases, reports } = services(config, db, producer, log);
   const app = await createServer({
     log: log.child({ component: 'server' }),
     queues: producer,
@@ -71,6 +115,16 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
             pool: db.pool,
             lookupsPerMinute: config.cases.lookupsPerMinute,
             registrationsPerHour: config.cases.registrationsPerHour,
+          }),
+      },
+      {
+        prefix: '/api/v1',
+        plugin: (api) =>
+          reportRoutes(api, {
+            reports,
+            pool: db.pool,
+            maxDepth: config.crawler.maxDepth,
+            anonymousPerHour: 30,
           }),
       },
     ],
@@ -95,6 +149,8 @@ export async function startWorker(
   if (config.db.migrateOnStart) await runMigrations(config, log);
   const db = createDb(config.db.url, config.db.poolSize);
   const redis = createRedisConnection(config.redis.url, 'worker', 'hashwatch-worker');
+  const registry = jobRegistry();
+  const producer = new Producer(registry, redis, config.redis.prefix);
   const registrySync = new RegistrySync({
     db,
     databaseUrl: config.db.url,
@@ -103,10 +159,59 @@ export async function startWorker(
     checkpointMs: config.matching.checkpointMs,
   });
   await registrySync.start();
-  const registry = new JobRegistry(jobDefinitions());
+  const c = config.crawler;
+  const policy = { allowPrivateNetworks: c.allowPrivateNetworks };
+  const proxy = await startVettingProxy(policy);
+  const browsers = new BrowserPool({
+    executablePath: c.chromiumPath,
+    proxyUrl: proxy.url,
+    recycleAfter: c.browserRecyclePages,
+    maxRssBytes: c.browserMaxRssBytes,
+  });
+  const fetcher = new GuardedFetcher(policy);
+  const deps: CrawlerDeps = {
+    db,
+    log,
+    browsers,
+    fetcher,
+    politeness: new Politeness(redis, config.redis.prefix, {
+      pagesPerHost: c.hostConcurrentPages,
+      requestsPerSecond: c.hostRequestsPerSecond,
+      pageSlotTtlSec: Math.ceil(c.pageTimeoutMs / 1000) + 30,
+    }),
+    policy,
+    matcher: () => registrySync.matcher,
+    enqueuePage: async (reportId, pageId) =>
+      void (await producer.enqueue(crawlPageJob, { reportId, pageId })),
+    enqueueMedia: async (mediaId) => void (await producer.enqueue(fetchMediaJob, { mediaId, round: 0 })),
+    preset: async () => undefined,
+    settings: {
+      maxPages: c.maxPages,
+      page: {
+        timeoutMs: c.pageTimeoutMs,
+        maxScrollMs: c.scrollMs,
+        maxScrollHeight: 200_000,
+        maxMedia: c.maxMediaPerPage,
+        idleMs: 1_500,
+      },
+      download: {
+        maxImageBytes: config.hashing.maxImageBytes,
+        maxImagePixels: config.hashing.maxImagePixels,
+        maxVideoBytes: c.maxVideoBytes,
+        imageTimeoutMs: 60_000,
+        videoTimeoutMs: c.videoTimeoutMs,
+        maxVideoSeconds: config.hashing.maxVideoSeconds,
+        ffmpegPath: config.hashing.ffmpegPath,
+      },
+    },
+  };
   const host = new WorkerHost({
     registry,
-    handlers: [],
+    handlers: [
+      handle(crawlPageJob, crawlPageProcessor(deps)),
+      handle(fetchMediaJob, fetchMediaProcessor(deps)),
+      handle(retroMatchJob, retroMatchProcessor({ db, policy: matchPolicy(config) })),
+    ],
     connection: redis,
     prefix: config.redis.prefix,
     concurrency: config.worker.concurrency,
@@ -118,19 +223,13 @@ export async function startWorker(
   return {
     async close() {
       await host.close();
+      await producer.close();
+      await browsers.close();
+      await fetcher.close();
+      await proxy.close();
       await registrySync.close();
       await closeAll(db, redis);
     },
-  };
-}
-
-/** The match thresholds from configuration, shared by workers and `hashwatch match`. */
-export function matchPolicy(config: Readonly<Config>): MatchPolicy {
-  return {
-    pdqThreshold: config.matching.pdqThreshold,
-    pdqQualityGate: config.matching.pdqQualityGate,
-    videoMatchPercent: config.matching.videoMatchPercent,
-    dihedral: true,
   };
 }
 

@@ -1,5 +1,10 @@
 export { BrowserPool, type BrowserPoolOptions, CHROMIUM_ARGS, defaultChromiumPath } from './browser-pool.js';
+export { crawlPageProcessor } from './crawl-page.processor.js';
+export type { CrawlerDeps, CrawlSettings } from './crawler-deps.js';
 export { CRAWL_ERROR_CODES, CrawlError, type CrawlErrorCode, isCrawlError } from './errors.js';
+export { fetchMediaProcessor } from './fetch-media.processor.js';
+export { CRAWLER_JOBS, crawlPageJob, fetchMediaJob, retroMatchJob } from './jobs.js';
+export type { DownloadLimits } from './media-download.js';
 export { type AddressPolicy, addressRange, checkUrl, isPublicUnicast } from './net/address-policy.js';
 export {
   FETCH_DEFAULTS,
@@ -37,6 +42,7 @@ export {
   type PageResult,
 } from './page/page-crawler.js';
 export { Politeness, type PolitenessOptions } from './politeness.js';
+export { getReport, type ReportDetail, type ReportRow, reportDetail } from './report.store.js';
 export {
   checkReportUrl,
   type EnqueuePage,
@@ -44,3 +50,4 @@ export {
   type ReportInput,
   ReportService,
 } from './report-service.js';
+export { retroMatchProcessor } from './retro-match.processor.js';

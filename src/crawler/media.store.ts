@@ -82,8 +82,8 @@ export interface ContentInput extends MediaHashes {
 /** Stores a content's fingerprints once; a concurrent insert of the same SHA-256 yields the same id. */
 export async function insertContent(db: Queryable, c: ContentInput): Promise<number> {
   const { rows } = await db.query(
-    `INSERT INTO contents (sha256, md5, kind, pdq, pdq_quality, blockhash, width, height, duration_ms, bytes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
+    `INSERT INTO contents (sha256, md5, kind, pdq, pdq_quality, blockhash, width, height, duration_ms, bytes, pdq_dihedral)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
     [
       c.sha256,
       c.md5,
@@ -95,6 +95,7 @@ export async function insertContent(db: Queryable, c: ContentInput): Promise<num
       c.height ?? null,
       c.durationMs ?? null,
       c.bytes,
+      c.pdqDihedral ?? null,
     ],
   );
   if (!rows[0]) return (await contentIdBySha256(db, c.sha256)) as number;
@@ -112,7 +113,7 @@ export async function insertContent(db: Queryable, c: ContentInput): Promise<num
 /** The stored fingerprints of a content, in the shape the matcher takes. */
 export async function contentHashes(db: Queryable, contentId: number): Promise<MediaHashes | undefined> {
   const { rows } = await db.query(
-    'SELECT kind, sha256, md5, pdq, pdq_quality, blockhash FROM contents WHERE id = $1',
+    'SELECT kind, sha256, md5, pdq, pdq_quality, pdq_dihedral, blockhash FROM contents WHERE id = $1',
     [contentId],
   );
   const c = rows[0];
@@ -132,6 +133,7 @@ export async function contentHashes(db: Queryable, contentId: number): Promise<M
     md5: c.md5,
     pdq: c.pdq,
     pdqQuality: c.pdq_quality,
+    pdqDihedral: c.pdq_dihedral,
     blockhash: c.blockhash,
     frames,
   };
@@ -197,4 +199,37 @@ export async function insertMatches(db: Queryable, mediaId: number, matches: Ite
     if (rows[0]) ids.push(Number(rows[0].id));
   }
   return ids;
+}
+
+/** A page of stored contents with their frames, in id order, for retroactive matching. */
+export async function contentsAfter(
+  db: Queryable,
+  afterId: number,
+  limit: number,
+): Promise<(MediaHashes & { id: number })[]> {
+  const { rows } = await db.query(
+    `SELECT c.id, c.kind, c.sha256, c.md5, c.pdq, c.pdq_quality, c.pdq_dihedral,
+            (SELECT json_agg(json_build_object('ms', f.ms, 'pdq', f.pdq, 'pdqQuality', f.pdq_quality) ORDER BY f.ms)
+               FROM content_frames f WHERE f.content_id = c.id) AS frames
+       FROM contents c WHERE c.id > $1 ORDER BY c.id LIMIT $2`,
+    [afterId, limit],
+  );
+  return rows.map((c) => ({
+    id: Number(c.id),
+    kind: c.kind,
+    sha256: c.sha256,
+    md5: c.md5,
+    pdq: c.pdq,
+    pdqQuality: c.pdq_quality,
+    pdqDihedral: c.pdq_dihedral,
+    frames: c.frames,
+  }));
+}
+
+/** Every hashed location of a content. */
+export async function mediaOfContent(db: Queryable, contentId: number): Promise<number[]> {
+  const { rows } = await db.query("SELECT id FROM media WHERE content_id = $1 AND status = 'hashed'", [
+    contentId,
+  ]);
+  return rows.map((r) => Number(r.id));
 }

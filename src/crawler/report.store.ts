@@ -117,3 +117,67 @@ export async function settleReport(db: Queryable, id: number): Promise<string | 
   );
   return rows[0]?.status;
 }
+
+export interface ReportDetail {
+  pages: {
+    url: string;
+    depth: number;
+    status: string;
+    httpStatus: number | null;
+    mediaFound: number;
+    failureCode: string | null;
+    failureReason: string | null;
+  }[];
+  media: {
+    url: string;
+    kind: string | null;
+    status: string;
+    failureCode: string | null;
+    failureReason: string | null;
+    via: string;
+  }[];
+  matches: { pending: number; confirmed: number; rejected: number };
+}
+
+/** Pages, media and match counts of a report (for a duplicate, of the report it points at). */
+export async function reportDetail(db: Queryable, reportId: number): Promise<ReportDetail> {
+  const pages = await db.query(
+    `SELECT url, depth, status, http_status, media_found, failure_code, failure_reason FROM pages WHERE report_id = $1 ORDER BY id`,
+    [reportId],
+  );
+  const media = await db.query(
+    `SELECT DISTINCT ON (m.id) m.url, coalesce(c.kind, m.kind_hint) AS kind, m.status, m.failure_code, m.failure_reason, pm.via
+       FROM page_media pm JOIN pages p ON p.id = pm.page_id JOIN media m ON m.id = pm.media_id
+       LEFT JOIN contents c ON c.id = m.content_id
+      WHERE p.report_id = $1 ORDER BY m.id`,
+    [reportId],
+  );
+  const matches = await db.query(
+    `SELECT count(*) FILTER (WHERE x.state = 'pending')::int AS pending,
+            count(*) FILTER (WHERE x.state = 'confirmed')::int AS confirmed,
+            count(*) FILTER (WHERE x.state = 'rejected')::int AS rejected
+       FROM matches x WHERE x.media_id IN (
+         SELECT pm.media_id FROM page_media pm JOIN pages p ON p.id = pm.page_id WHERE p.report_id = $1)`,
+    [reportId],
+  );
+  return {
+    pages: pages.rows.map((r) => ({
+      url: r.url,
+      depth: r.depth,
+      status: r.status,
+      httpStatus: r.http_status,
+      mediaFound: r.media_found,
+      failureCode: r.failure_code,
+      failureReason: r.failure_reason,
+    })),
+    media: media.rows.map((r) => ({
+      url: r.url,
+      kind: r.kind,
+      status: r.status,
+      failureCode: r.failure_code,
+      failureReason: r.failure_reason,
+      via: r.via,
+    })),
+    matches: matches.rows[0] ?? { pending: 0, confirmed: 0, rejected: 0 },
+  };
+}

@@ -34,6 +34,9 @@ export interface CaseStatus {
   items: { images: number; videos: number };
 }
 
+/** Told (after commit) that a case gained hashes, identified by the registry change that added them. */
+export type OnHashesAdded = (caseId: number, changeId: number) => Promise<void>;
+
 export interface Registration {
   ref: string;
   pin: string;
@@ -45,12 +48,22 @@ export class CaseService {
   readonly #db: Db;
   readonly #policy: PinPolicy;
   readonly #allowlistRadius: number;
+  readonly #onAdded: OnHashesAdded;
 
-  /** `allowlistRadius`: perceptual distance at which a registered hash counts as allow-listed. */
-  constructor(db: Db, policy: PinPolicy = DEFAULT_PIN_POLICY, allowlistRadius = 31) {
+  /**
+   * `allowlistRadius`: perceptual distance at which a registered hash counts as allow-listed.
+   * `onAdded`: called after hashes were committed (the composition root queues retroactive matching).
+   */
+  constructor(
+    db: Db,
+    policy: PinPolicy = DEFAULT_PIN_POLICY,
+    allowlistRadius = 31,
+    onAdded: OnHashesAdded = async () => {},
+  ) {
     this.#db = db;
     this.#policy = policy;
     this.#allowlistRadius = allowlistRadius;
+    this.#onAdded = onAdded;
   }
 
   /**
@@ -80,7 +93,7 @@ export class CaseService {
     checkConsent(input.consent);
     const pin = generatePin();
     const pinHash = await hashSecret(pin);
-    return withTransaction(this.#db.pool, async (client) => {
+    const registration = await withTransaction(this.#db.pool, async (client) => {
       let caseId = 0;
       let ref = '';
       // ~39 bits of reference: a collision is rare, but retry rather than fail.
@@ -101,9 +114,12 @@ export class CaseService {
       const hashIds = input.items.length ? await insertItems(client, caseId, input.items) : [];
       // Flagged hashes stay in the case for review but are never loaded into the matcher.
       await flagCaseHashes(client, caseId, this.#allowlistRadius);
-      await recordChange(client, { op: 'add-case', caseId, hashIds });
-      return { ref, pin, items: input.items.length };
+      const changeId = await recordChange(client, { op: 'add-case', caseId, hashIds });
+      return { ref, pin, items: input.items.length, caseId, changeId };
     });
+    // The case is committed; a failure to queue follow-up work must not cost the person their PIN.
+    await this.#onAdded(registration.caseId, registration.changeId).catch(() => {});
+    return { ref: registration.ref, pin: registration.pin, items: registration.items };
   }
 
   /** Adds items to an existing active case (advocates registering in batches, with a token). */
@@ -111,12 +127,13 @@ export class CaseService {
     const row = await findCaseByRef(this.#db.pool, normaliseCaseRef(ref) ?? '');
     if (!row) throw new HashwatchError('CASE_NOT_FOUND', 'No case has that reference.', { status: 404 });
     if (row.status === 'withdrawn') throw caseWithdrawn();
-    return withTransaction(this.#db.pool, async (client) => {
+    const changeId = await withTransaction(this.#db.pool, async (client) => {
       const hashIds = await insertItems(client, row.id, items);
       await flagCaseHashes(client, row.id, this.#allowlistRadius);
-      await recordChange(client, { op: 'add-items', caseId: row.id, hashIds });
-      return { items: items.length };
+      return recordChange(client, { op: 'add-items', caseId: row.id, hashIds });
     });
+    await this.#onAdded(row.id, changeId).catch(() => {});
+    return { items: items.length };
   }
 
   /** Checks reference and PIN with lockout; returns the case id when they match. */

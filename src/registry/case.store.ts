@@ -253,3 +253,13 @@ export async function countActiveHashes(db: Queryable, pdqQualityGate?: number):
   );
   return Number(rows[0]?.n ?? 0);
 }
+
+/** Active hashes of one case (for matching it against what was crawled before it was registered). */
+export async function activeHashesOfCase(db: Queryable, caseId: number): Promise<RegistryHashRow[]> {
+  const { rows } = await db.query(
+    `SELECT ${HASH_COLUMNS} FROM registered_hashes
+      WHERE case_id = $1 AND disabled_at IS NULL AND flagged_at IS NULL ORDER BY id`,
+    [caseId],
+  );
+  return rows.map(toHashRow);
+}

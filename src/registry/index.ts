@@ -1,4 +1,4 @@
-export { REGISTRY_CHANNEL } from './case.store.js';
+export { activeHashesOfCase, REGISTRY_CHANNEL } from './case.store.js';
 export {
   CaseService,
   type CaseStatus,

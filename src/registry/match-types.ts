@@ -6,8 +6,8 @@ export interface MediaHashes {
   pdq?: string | null;
   pdqQuality?: number | null;
   blockhash?: string | null;
-  /** The 8 rotations/flips of the image's PDQ (original first), for dihedral matching. */
-  pdqDihedral?: string[] | null;
+  /** The 8 rotations/flips of the image's PDQ by name (`original`, `rotate90`, …), for dihedral matching. */
+  pdqDihedral?: Readonly<Record<string, string>> | null;
   frames?: { ms: number; pdq: string; pdqQuality: number }[] | null;
 }
 

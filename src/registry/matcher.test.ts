@@ -73,15 +73,16 @@ describe('Matcher', () => {
 
   it('tries rotations and flips only when given and allowed', () => {
     const stored = hex(32);
-    const dihedral = [hex(32), hex(32), stored, hex(32), hex(32), hex(32), hex(32), hex(32)];
+    const original = hex(32);
+    const dihedral = { original, rotate90: hex(32), rotate180: stored, flipX: hex(32) };
     const on = new Matcher();
     on.add([row({ itemId: 7, signal: 'pdq', value: stored })]);
-    expect(
-      on.match({ kind: 'image', pdq: dihedral[0], pdqQuality: 90, pdqDihedral: dihedral }),
-    ).toMatchObject([{ itemId: 7, dihedral: 'rotate180', distance: 0 }]);
+    expect(on.match({ kind: 'image', pdq: original, pdqQuality: 90, pdqDihedral: dihedral })).toMatchObject([
+      { itemId: 7, dihedral: 'rotate180', distance: 0 },
+    ]);
     const off = new Matcher({ dihedral: false });
     off.add([row({ itemId: 7, signal: 'pdq', value: stored })]);
-    expect(off.match({ kind: 'image', pdq: dihedral[0], pdqQuality: 90, pdqDihedral: dihedral })).toEqual([]);
+    expect(off.match({ kind: 'image', pdq: original, pdqQuality: 90, pdqDihedral: dihedral })).toEqual([]);
   });
 
   it('matches videos by the share of frames, both ways, with the matched time ranges', () => {

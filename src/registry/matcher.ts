@@ -111,9 +111,10 @@ export class Matcher {
   }
 
   #matchImage(media: MediaHashes, offer: (m: ItemMatch) => void): void {
-    const hashes =
-      this.policy.dihedral && media.pdqDihedral?.length ? media.pdqDihedral : [media.pdq as string];
-    hashes.forEach((hex, i) => {
+    const transforms = Object.entries(
+      this.policy.dihedral && media.pdqDihedral ? media.pdqDihedral : {},
+    ).filter(([name]) => name !== 'original');
+    [['original', media.pdq as string] as const, ...transforms].forEach(([name, hex], i) => {
       for (const hit of this.#pdq.search(hexToCode(hex), this.policy.pdqThreshold)) {
         const meta = this.#meta.get(hit.id);
         if (!meta) continue;
@@ -125,7 +126,7 @@ export class Matcher {
           // A rotated or flipped copy is as strong evidence as a straight one, but ranks just below.
           score: this.#pdqScore(hit.distance) * (i === 0 ? 1 : 0.99),
           variant: meta.variant,
-          ...(i > 0 ? { dihedral: DIHEDRAL[i] ?? `dihedral-${i}` } : {}),
+          ...(i > 0 ? { dihedral: name } : {}),
           ...(meta.frameMs !== null ? { registeredFrameMs: meta.frameMs } : {}),
         });
       }
@@ -140,14 +141,7 @@ export class Matcher {
     if (gated.length === 0) return;
     const perItem = new Map<
       number,
-      {
-        caseId: number;
-        crawled: Set<number>;
-        registered: Set<number>;
-        distances: number[];
-        image: boolean;
-        variant: string;
-      }
+      { caseId: number; crawled: Set<number>; registered: Set<number>; distances: number[]; variant: string }
     >();
     gated.forEach((frame, qi) => {
       for (const hit of this.#pdq.search(hexToCode(frame.pdq), this.policy.pdqThreshold)) {
@@ -160,30 +154,30 @@ export class Matcher {
             crawled: new Set(),
             registered: new Set(),
             distances: [],
-            image: meta.variant !== 'frame',
             variant: meta.variant,
           };
           perItem.set(meta.itemId, acc);
         }
         if (!acc.crawled.has(qi)) acc.distances.push(hit.distance);
         acc.crawled.add(qi);
-        acc.registered.add(hit.id);
+        if (meta.variant === 'frame') acc.registered.add(hit.id);
       }
     });
     for (const [itemId, acc] of perItem) {
+      // A registered video is judged by its frames; a registered image found inside a video counts fully.
+      const total = this.#framesPerItem.get(itemId);
+      const isVideo = total !== undefined;
       const crawledPct = (100 * acc.crawled.size) / gated.length;
-      const total = this.#framesPerItem.get(itemId) ?? acc.registered.size;
-      // A registered image found inside a video counts fully on the registered side.
-      const registeredPct = acc.image ? 100 : (100 * acc.registered.size) / Math.max(total, 1);
-      if (!acc.image && Math.max(crawledPct, registeredPct) < this.policy.videoMatchPercent) continue;
+      const registeredPct = isVideo ? (100 * acc.registered.size) / total : 100;
+      if (isVideo && Math.max(crawledPct, registeredPct) < this.policy.videoMatchPercent) continue;
       const distance = median(acc.distances);
       offer({
         itemId,
         caseId: acc.caseId,
-        signal: acc.image ? 'pdq' : 'vpdq',
+        signal: isVideo ? 'vpdq' : 'pdq',
         distance,
-        score: acc.image ? this.#pdqScore(distance) : Math.max(crawledPct, registeredPct) / 100,
-        variant: acc.variant,
+        score: isVideo ? Math.max(crawledPct, registeredPct) / 100 : this.#pdqScore(distance),
+        variant: isVideo ? 'frame' : acc.variant,
         video: {
           registeredMatchPercent: round2(registeredPct),
           crawledMatchPercent: round2(crawledPct),

@@ -4,6 +4,7 @@ export { type ApiErrorBody, installErrorHandling } from './errors.js';
 export type { ReadinessCheck } from './health.routes.js';
 export { createMetrics, type QueueDepthSource } from './metrics.js';
 export { type CaseRoutesOptions, caseRoutes } from './routes/cases.routes.js';
+export { type ReportRoutesOptions, reportRoutes } from './routes/reports.routes.js';
 export { ItemHashesSchema } from './schemas.js';
 export { insertToken, revokeToken } from './token.store.js';
 export { schemaProblems } from './validate.js';

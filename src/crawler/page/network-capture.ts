@@ -7,6 +7,9 @@ import type { MediaCandidate } from './extract.js';
  */
 export class NetworkCapture {
   readonly #found = new Map<string, MediaCandidate>();
+  /** Media playlists named by a master playlist: the master stands for the whole stream. */
+  readonly #children = new Set<string>();
+  readonly #reading: Promise<void>[] = [];
   #requests = 0;
   #lastRequestAt = Date.now();
   /** Navigation and document responses, for the page's own status. */
@@ -28,8 +31,14 @@ export class NetworkCapture {
     return Date.now() - this.#lastRequestAt;
   }
 
+  /** Media seen so far, without the renditions of a master playlist that was also seen. */
   media(): MediaCandidate[] {
-    return [...this.#found.values()];
+    return [...this.#found.values()].filter((m) => !this.#children.has(m.url));
+  }
+
+  /** Waits until every playlist body being read has been read. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#reading);
   }
 
   #onResponse(res: Response): void {
@@ -49,5 +58,25 @@ export class NetworkCapture {
     else if (type.startsWith('image/') && !type.includes('svg') && !type.includes('icon')) kind = 'image';
     if (!kind || this.#found.has(url)) return;
     this.#found.set(url, { url, kind, via: `network:${kind}` });
+    // A playlist is a few KB of text: reading it here is how the player's rendition playlists are
+    // told apart from the master. Media bodies are never read through the browser.
+    if (kind === 'hls') this.#reading.push(this.#readVariants(res));
+  }
+
+  async #readVariants(res: Response): Promise<void> {
+    try {
+      const text = (await res.body()).subarray(0, 512 * 1024).toString('utf8');
+      if (!text.startsWith('#EXTM3U')) return;
+      const lines = text.split(/\r?\n/);
+      lines.forEach((line, i) => {
+        if (!line.startsWith('#EXT-X-STREAM-INF') && !line.startsWith('#EXT-X-I-FRAME-STREAM-INF')) return;
+        const uri = line.startsWith('#EXT-X-I-FRAME')
+          ? /URI="([^"]+)"/.exec(line)?.[1]
+          : lines[i + 1]?.trim();
+        if (uri && !uri.startsWith('#')) this.#children.add(new URL(uri, res.url()).toString());
+      });
+    } catch {
+      // body unavailable (redirect, page closed): the rendition stays a candidate; SHA-256 dedup still holds
+    }
   }
 }

@@ -69,6 +69,7 @@ export async function crawlPage(
     const gate = await passGate(page, opts.preset, usedStorage);
     const scroll = await scrollAll(page, net, opts, deadline);
     const snap = await page.evaluate(collectSnapshot, LAZY_ATTRIBUTES);
+    await net.settled();
     const media = mergeMedia(extractMedia(snap), net.media());
     return {
       url: page.url(),

@@ -1,0 +1,159 @@
+import {
+  type HashVideoOptions,
+  hashImageBytes,
+  hashVideo,
+  type ImageHashes,
+  sha256Hex,
+  type VideoHashes,
+} from '../hashing/index.js';
+import { tooLarge, unsupportedContent } from './errors.js';
+import type { GuardedFetcher } from './net/guarded-fetch.js';
+import { fetchDashSegments, fetchHlsSegments } from './net/segment-stream.js';
+import { sniffMedia } from './net/sniff.js';
+
+export interface DownloadLimits {
+  maxImageBytes: number;
+  maxImagePixels: number;
+  maxVideoBytes: number;
+  /** Deadline for an image download. */
+  imageTimeoutMs: number;
+  /** Deadline for a whole video (download and hashing together). */
+  videoTimeoutMs: number;
+  maxVideoSeconds: number;
+  ffmpegPath: string;
+}
+
+/** What one download came to. `known` means the bytes' SHA-256 was already hashed (not hashed again). */
+export type DownloadOutcome =
+  | { kind: 'gone'; httpStatus: number }
+  | { kind: 'known'; sha256: string; httpStatus: number }
+  | { kind: 'hashed'; hashes: ImageHashes | VideoHashes; bytes: number; httpStatus: number };
+
+/** Bytes needed to recognise a format from its magic numbers. */
+const SNIFF_BYTES = 4_100;
+
+/**
+ * Downloads one media URL through the guarded fetcher and hashes it in memory: images are
+ * buffered (up to the image cap) and decoded with sharp; videos, and HLS/DASH streams, are piped
+ * into ffmpeg as they arrive. The type is decided from the bytes, never from Content-Type.
+ * Nothing is written anywhere; the bytes are garbage once this returns.
+ */
+export async function downloadAndHash(
+  fetcher: GuardedFetcher,
+  url: string,
+  opts: {
+    limits: DownloadLimits;
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    isKnownSha256: (sha256: string) => Promise<boolean>;
+  },
+): Promise<DownloadOutcome> {
+  const { limits, headers, signal } = opts;
+  const res = await fetcher.fetchStream(url, {
+    maxBytes: limits.maxVideoBytes,
+    timeoutMs: limits.videoTimeoutMs,
+    headers,
+    signal,
+  });
+  if (res.status === 404 || res.status === 410) {
+    res.cancel();
+    return { kind: 'gone', httpStatus: res.status };
+  }
+  const reader = res.body[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < SNIFF_BYTES) {
+    const next = await reader.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headBytes += next.value.byteLength;
+  }
+  const rest = async function* (): AsyncGenerator<Uint8Array> {
+    yield* head;
+    if (ended) return;
+    for (let next = await reader.next(); !next.done; next = await reader.next()) yield next.value;
+  };
+  const sniff = await sniffMedia(Buffer.concat(head));
+  const videoOptions: HashVideoOptions = {
+    ffmpegPath: limits.ffmpegPath,
+    maxFrames: limits.maxVideoSeconds,
+    timeoutMs: limits.videoTimeoutMs,
+    signal,
+  };
+  const segmentOptions = {
+    maxBytes: limits.maxVideoBytes,
+    maxSegments: 10_000,
+    maxDurationSec: limits.maxVideoSeconds,
+    headers,
+    signal,
+  };
+  switch (sniff.kind) {
+    case 'image': {
+      const bytes = await collectCapped(rest(), limits.maxImageBytes, new URL(res.url).hostname);
+      const sha256 = sha256Hex(bytes);
+      if (await opts.isKnownSha256(sha256)) return { kind: 'known', sha256, httpStatus: res.status };
+      const hashes = await hashImageBytes(bytes, {
+        maxInputPixels: limits.maxImagePixels,
+        maxInputBytes: limits.maxImageBytes,
+        dihedral: true,
+      });
+      return { kind: 'hashed', hashes, bytes: bytes.byteLength, httpStatus: res.status };
+    }
+    case 'video': {
+      let bytes = 0;
+      const counted = async function* () {
+        for await (const chunk of rest()) {
+          bytes += chunk.byteLength;
+          yield chunk;
+        }
+      };
+      const hashes = await hashVideo({ kind: 'stream', stream: counted() }, videoOptions);
+      return { kind: 'hashed', hashes, bytes, httpStatus: res.status };
+    }
+    case 'hls':
+    case 'dash': {
+      res.cancel();
+      const segments =
+        sniff.kind === 'hls'
+          ? fetchHlsSegments(fetcher, res.url, segmentOptions)
+          : fetchDashSegments(fetcher, res.url, segmentOptions);
+      let bytes = 0;
+      const counted = async function* () {
+        for await (const chunk of segments) {
+          bytes += chunk.byteLength;
+          yield chunk;
+        }
+      };
+      const hashes = await hashVideo({ kind: 'stream', stream: counted() }, videoOptions);
+      return { kind: 'hashed', hashes, bytes, httpStatus: res.status };
+    }
+    default:
+      res.cancel();
+      throw unsupportedContent(DESCRIBE[sniff.kind] ?? 'this is not an image or a video');
+  }
+}
+
+const DESCRIBE: Record<string, string> = {
+  html: 'the address returned a web page, not an image or video',
+  svg: 'SVG drawings are not hashed (they are code, not photographs)',
+  unknown: 'the file is not an image or video format that can be hashed',
+};
+
+async function collectCapped(
+  chunks: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  host: string,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(host, maxBytes);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
