@@ -32,6 +32,16 @@ const schema = z.object({
   CHROMIUM_PATH: z.string().optional(),
   FFMPEG_PATH: z.string().default('ffmpeg'),
   CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Test only: exact `ip:port` pairs allowed although private (to prove everything else is refused). */
+  CRAWLER_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
   HASH_MAX_IMAGE_BYTES: int(1, 2 ** 31).default(50 * 1024 * 1024),
   HASH_MAX_IMAGE_PIXELS: int(1, 2 ** 31).default(100_000_000),
   HASH_MAX_VIDEO_SECONDS: int(1, 86_400).default(3600),
@@ -85,6 +95,7 @@ export interface Config {
   crawler: {
     chromiumPath: string | undefined;
     allowPrivateNetworks: boolean;
+    allowHosts: string[];
     maxDepth: number;
     maxPages: number;
     pageTimeoutMs: number;
@@ -149,6 +160,7 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     crawler: {
       chromiumPath: e.CHROMIUM_PATH,
       allowPrivateNetworks: e.CRAWLER_ALLOW_PRIVATE_NETWORKS,
+      allowHosts: e.CRAWLER_ALLOW_HOSTS,
       maxDepth: e.CRAWL_MAX_DEPTH,
       maxPages: e.CRAWL_MAX_PAGES,
       pageTimeoutMs: e.CRAWL_PAGE_TIMEOUT_SECONDS * 1000,

@@ -160,7 +160,7 @@ export async function startWorker(
   });
   await registrySync.start();
   const c = config.crawler;
-  const policy = { allowPrivateNetworks: c.allowPrivateNetworks };
+  const policy = { allowPrivateNetworks: c.allowPrivateNetworks, allowHosts: c.allowHosts };
   const proxy = await startVettingProxy(policy);
   const browsers = new BrowserPool({
     executablePath: c.chromiumPath,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { JobContext } from '../queue/index.js';
 import { type CrawlerDeps, describeFailure, isFinal } from './crawler-deps.js';
 import { crawlPageJob } from './jobs.js';
@@ -35,8 +36,9 @@ export function crawlPageProcessor(deps: CrawlerDeps) {
       // The browser's own traffic goes through the vetting proxy; check the first hop here too so the
       // refusal is recorded with a clear reason instead of a proxy error page.
       const url = checkUrl(page.url, deps.policy);
-      if (!deps.policy.allowPrivateNetworks)
+      if (!deps.policy.allowPrivateNetworks && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0) {
         await resolveVetted(url.hostname, { allowPrivateNetworks: false });
+      }
       const context = await deps.browsers.newContext();
       try {
         result = await crawlPage(context, page.url, {
