@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { runUntilSignal } from './cli/lifecycle.js';
 import { registerCommand } from './cli/register.js';
+import { reportCommand } from './cli/report.js';
 import { addTokenCommand } from './cli/token.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -89,7 +90,6 @@ program
 notYet(program, 'hash', 'hash local files (never sends anything)', 3);
 notYet(program, 'match', 'match local files against a registry file', 3);
 notYet(program, 'scan', 'crawl one page and match it against a registry file, without services', 5);
-notYet(program, 'report', 'report a URL to crawl', 5);
 notYet(program, 'notices', 'build and send the takedown notice batch now (`notices run`)', 6);
 notYet(program, 'user', 'manage analyst and admin accounts (`user add`)', 6);
 notYet(program, 'audit', 'verify the audit log chain (`audit verify`)', 6);
@@ -131,6 +131,34 @@ program
         acceptConsent: o.acceptConsent === true,
         ...(o.contactEmail ? { contactEmail: o.contactEmail } : {}),
         batchSize: o.batchSize,
+      });
+    },
+  );
+
+program
+  .command('report')
+  .description('report URLs to crawl (one, several, or a CSV file of url[,note][,depth])')
+  .argument('[urls...]')
+  .option('--csv <file>', 'a CSV file of url[,note][,depth]')
+  .option('--note <text>', 'a note for the analysts')
+  .option('--depth <n>', 'how many links deep to follow on the same site (0-5)', (v) =>
+    Number.parseInt(v, 10),
+  )
+  .option('--json', 'one JSON line per report')
+  .option('--server <url>', 'hashwatch server (default HASHWATCH_URL)')
+  .option('--token <token>', 'API token with the report scope (default HASHWATCH_TOKEN)')
+  .action(
+    async (
+      urls: string[],
+      o: { csv?: string; note?: string; depth?: number; json?: boolean; server?: string; token?: string },
+    ) => {
+      const { config } = context();
+      process.exitCode = await reportCommand(urls, o.csv, {
+        server: (o.server ?? config.client.url).replace(/\/$/, ''),
+        token: o.token ?? config.client.token,
+        json: o.json === true,
+        ...(o.depth !== undefined ? { depth: o.depth } : {}),
+        ...(o.note ? { note: o.note } : {}),
       });
     },
   );

@@ -13,6 +13,7 @@ import {
   ReportService,
   retroMatchJob,
   retroMatchProcessor,
+  startSweeper,
   startVettingProxy,
 } from './crawler/index.js';
 import { createDb, type Db, ensureDatabase, migrate, pingDb } from './db/index.js';
@@ -26,7 +27,7 @@ import {
   WorkerHost,
 } from './queue/index.js';
 import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
-import { caseRoutes, createServer, reportRoutes, type Server } from './server/index.js';
+import { caseRoutes, createServer, reportPage, reportRoutes, type Server } from './server/index.js';
 
 /**
  * The composition root: the only place that builds pools, Redis connections and the stages, and
@@ -220,8 +221,10 @@ export async function startWorker(
     ...(options.queues ? { queues: options.queues } : {}),
   });
   await host.start();
+  const sweeper = startSweeper(deps, { everyMs: 60_000, olderThanMs: 5 * 60_000 });
   return {
     async close() {
+      sweeper.stop();
       await host.close();
       await producer.close();
       await browsers.close();

@@ -51,3 +51,4 @@ export {
   ReportService,
 } from './report-service.js';
 export { retroMatchProcessor } from './retro-match.processor.js';
+export { startSweeper } from './sweeper.js';

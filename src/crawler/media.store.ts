@@ -233,3 +233,13 @@ export async function mediaOfContent(db: Queryable, contentId: number): Promise<
   ]);
   return rows.map((r) => Number(r.id));
 }
+
+/** Media still queued after `olderThanMs`. */
+export async function staleMedia(db: Queryable, olderThanMs: number, limit: number): Promise<number[]> {
+  const { rows } = await db.query(
+    `SELECT id FROM media WHERE status = 'queued' AND first_seen_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY id LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return rows.map((r) => Number(r.id));
+}

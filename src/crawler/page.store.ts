@@ -60,3 +60,18 @@ export async function finishPage(
     [id, r.status, r.httpStatus, r.mediaFound, r.linksFound, r.failureCode ?? null, r.failureReason ?? null],
   );
 }
+
+/** Pages still queued after `olderThanMs` (their job may have been lost, e.g. Redis without persistence). */
+export async function stalePages(
+  db: Queryable,
+  olderThanMs: number,
+  limit: number,
+): Promise<{ id: number; reportId: number }[]> {
+  const { rows } = await db.query(
+    `SELECT p.id, p.report_id FROM pages p JOIN reports r ON r.id = p.report_id
+      WHERE p.status = 'queued' AND r.created_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY p.id LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return rows.map((r) => ({ id: Number(r.id), reportId: Number(r.report_id) }));
+}

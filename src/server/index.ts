@@ -8,3 +8,4 @@ export { type ReportRoutesOptions, reportRoutes } from './routes/reports.routes.
 export { ItemHashesSchema } from './schemas.js';
 export { insertToken, revokeToken } from './token.store.js';
 export { schemaProblems } from './validate.js';
+export { reportPage } from './web/report.page.js';
