@@ -10,6 +10,7 @@ import {
   fetchMediaProcessor,
   GuardedFetcher,
   Politeness,
+  presetForHost,
   ReportService,
   retroMatchJob,
   retroMatchProcessor,
@@ -185,7 +186,7 @@ export async function startWorker(
     enqueuePage: async (reportId, pageId) =>
       void (await producer.enqueue(crawlPageJob, { reportId, pageId })),
     enqueueMedia: async (mediaId) => void (await producer.enqueue(fetchMediaJob, { mediaId, round: 0 })),
-    preset: async () => undefined,
+    preset: (host) => presetForHost(db.pool, host),
     settings: {
       maxPages: c.maxPages,
       page: {

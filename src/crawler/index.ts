@@ -42,6 +42,7 @@ export {
   type PageResult,
 } from './page/page-crawler.js';
 export { Politeness, type PolitenessOptions } from './politeness.js';
+export { presetForHost, upsertPreset } from './preset.store.js';
 export { getReport, type ReportDetail, type ReportRow, reportDetail } from './report.store.js';
 export {
   checkReportUrl,
