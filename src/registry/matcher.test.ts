@@ -124,3 +124,38 @@ describe('Matcher', () => {
     ]);
   });
 });
+
+describe('Matcher.load', () => {
+  it('gives the same answers as adding rows one by one', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      row({
+        itemId: i % 700,
+        signal: i % 5 === 0 ? 'sha256' : 'pdq',
+        value: hex(32),
+        quality: i % 9 === 0 ? 20 : 90,
+        variant: i % 3 === 0 ? 'frame' : 'original',
+        frameMs: i % 3 === 0 ? i : null,
+      }),
+    );
+    async function* pages() {
+      for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
+    }
+    const bulk = await Matcher.load(pages());
+    const single = new Matcher();
+    single.add(rows);
+    expect(bulk.size).toBe(single.size);
+    for (const r of rows.filter((_, i) => i % 37 === 0)) {
+      const q =
+        r.signal === 'pdq'
+          ? { kind: 'image' as const, pdq: flip(r.value, 5), pdqQuality: 90 }
+          : { kind: 'image' as const, sha256: r.value };
+      expect(bulk.match(q)).toEqual(single.match(q));
+    }
+    // A bulk-loaded matcher still takes additions and removals.
+    const extra = row({ itemId: 9999, signal: 'pdq', value: hex(32) });
+    bulk.add([extra]);
+    expect(bulk.match({ kind: 'image', pdq: extra.value, pdqQuality: 90 })).toHaveLength(1);
+    bulk.remove([extra.id]);
+    expect(bulk.match({ kind: 'image', pdq: extra.value, pdqQuality: 90 })).toEqual([]);
+  });
+});

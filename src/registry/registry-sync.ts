@@ -12,6 +12,7 @@ import {
 } from './case.store.js';
 import type { MatchPolicy } from './match-types.js';
 import { Matcher } from './matcher.js';
+import type { RegistryHashRow } from './types.js';
 
 export interface RegistrySyncOptions {
   db: Db;
@@ -66,21 +67,24 @@ export class RegistrySync {
     // which is harmless because adds and removes are idempotent.
     this.#lastChange = await lastChangeId(db.pool);
     const total = await countActiveHashes(db.pool);
-    const matcher = new Matcher(this.#opts.policy);
-    let after = 0;
+    const pageSize = this.#opts.pageSize ?? 50_000;
     let loaded = 0;
     let nextLog = 0;
-    for (;;) {
-      const rows = await activeHashesAfter(db.pool, after, this.#opts.pageSize ?? 50_000);
-      if (rows.length === 0) break;
-      matcher.add(rows);
-      loaded += rows.length;
-      after = rows[rows.length - 1]?.id ?? after;
-      if (Date.now() >= nextLog) {
-        log.info({ loaded, total }, 'loading registry');
-        nextLog = Date.now() + 2_000;
+    async function* pages(): AsyncGenerator<RegistryHashRow[]> {
+      let after = 0;
+      for (;;) {
+        const rows = await activeHashesAfter(db.pool, after, pageSize);
+        if (rows.length === 0) return;
+        loaded += rows.length;
+        after = rows[rows.length - 1]?.id ?? after;
+        if (Date.now() >= nextLog) {
+          log.info({ loaded, total }, 'loading registry');
+          nextLog = Date.now() + 2_000;
+        }
+        yield rows;
       }
     }
+    const matcher = await Matcher.load(pages(), this.#opts.policy);
     log.info({ hashes: matcher.size, ms: Date.now() - started }, 'registry loaded');
     return matcher;
   }
