@@ -82,6 +82,10 @@ export class BrowserPool {
     context.on('close', () => {
       this.#open--;
     });
+    // Run from TypeScript sources, tsx (esbuild keepNames) wraps named functions in `__name(...)`;
+    // Playwright serialises page functions with toString(), so the page needs a no-op `__name`
+    // (privatenumber/tsx#113). Harmless for the compiled build.
+    await context.addInitScript('globalThis.__name ??= (fn) => fn;');
     return context;
   }
 
