@@ -28,7 +28,15 @@ import {
   WorkerHost,
 } from './queue/index.js';
 import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
-import { caseRoutes, createServer, reportPage, reportRoutes, type Server } from './server/index.js';
+import {
+  caseRoutes,
+  createServer,
+  loadAssets,
+  reportPage,
+  reportRoutes,
+  type Server,
+  webRoutes,
+} from './server/index.js';
 
 /**
  * The composition root: the only place that builds pools, Redis connections and the stages, and
@@ -101,6 +109,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const redis = createRedisConnection(config.redis.url, 'producer', 'hashwatch-serve');
   const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
   const { cases, reports } = services(config, db, producer, log);
+  const assets = await loadAssets();
   const app = await createServer({
     log: log.child({ component: 'server' }),
     queues: producer,
@@ -128,6 +137,13 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
             maxDepth: config.crawler.maxDepth,
             anonymousPerHour: 30,
           }),
+      },
+      {
+        plugin: async (web) => {
+          // One instance, so the security headers installed by webRoutes cover /report too.
+          await webRoutes(web, { assets });
+          await reportPage(web, { reports, maxDepth: config.crawler.maxDepth, perHour: 30 });
+        },
       },
     ],
   });

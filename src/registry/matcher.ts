@@ -3,17 +3,6 @@ import { DEFAULT_MATCH_POLICY, type ItemMatch, type MatchPolicy, type MediaHashe
 import { RowMeta } from './row-meta.js';
 import type { RegistryHashRow } from './types.js';
 
-const DIHEDRAL = [
-  'original',
-  'rotate90',
-  'rotate180',
-  'rotate270',
-  'flipX',
-  'flipY',
-  'flipPlus1',
-  'flipMinus1',
-];
-
 /**
  * The registry in memory: every active fingerprint, searchable in well under a millisecond.
  * Pure (no I/O): workers feed it from Postgres, `hashwatch match` from a registry file. Rows are

@@ -8,4 +8,6 @@ export { type ReportRoutesOptions, reportRoutes } from './routes/reports.routes.
 export { ItemHashesSchema } from './schemas.js';
 export { insertToken, revokeToken } from './token.store.js';
 export { schemaProblems } from './validate.js';
+export { loadAssets } from './web/assets.js';
 export { reportPage } from './web/report.page.js';
+export { webRoutes } from './web/web.routes.js';

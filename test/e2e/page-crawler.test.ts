@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserPool, crawlPage, type GatePreset, presetForHost, upsertPreset } from '../../src/crawler/index.js';
+import {
+  BrowserPool,
+  crawlPage,
+  type GatePreset,
+  presetForHost,
+  upsertPreset,
+} from '../../src/crawler/index.js';
 import { type FixtureSite, startFixtureSite } from '../fixtures/site/index.js';
 import { migratedDatabase } from '../helpers/app.js';
 
