@@ -20,6 +20,7 @@ import { type DecodeOptions, decodeImage } from './decode-image.js';
 import { fileDigestsAsync } from './digest.js';
 import { type ContentBox, type TrimOptions, trimBorders } from './image-prep.js';
 import { type DihedralName, pdqHash, pdqHashWithDihedrals } from './pdq.js';
+import { type CropSpec, type PdqVariant, registrationVariants } from './variants.js';
 
 /** Options of {@link hashImageBytes}: the decoder's limits plus the preparation steps. */
 export interface HashImageOptions extends DecodeOptions {
@@ -29,6 +30,11 @@ export interface HashImageOptions extends DecodeOptions {
   trim?: TrimOptions;
   /** Also return the 8 dihedral PDQ hashes (same cost as one PDQ hash; default false). */
   dihedral?: boolean;
+  /**
+   * Also return the registry-side PDQ variants (crops) for registration: `true` for the standard
+   * set, or an explicit list of crops (evaluation only). Default false; the crawler does not need them.
+   */
+  variants?: boolean | readonly CropSpec[];
 }
 
 /** Every hash of one image. Perceptual hashes are of the oriented, trimmed (and maybe reduced) pixels. */
@@ -54,6 +60,8 @@ export interface ImageHashes {
   hashedBox?: ContentBox;
   /** The 8 dihedral PDQ hashes, when asked for (`original` equals `pdq`). */
   pdqDihedral?: Record<DihedralName, string>;
+  /** PDQ of crops of the hashed pixels, when asked for (see `variants.ts`). */
+  variants?: PdqVariant[];
 }
 
 /**
@@ -101,5 +109,9 @@ export async function hashImageBytes(
   };
   if (trimmed !== null && trimmed.image !== full) hashes.hashedBox = trimmed.box;
   if (pdqDihedral !== undefined) hashes.pdqDihedral = pdqDihedral;
+  if (options.variants !== undefined && options.variants !== false) {
+    await yieldToEventLoop();
+    hashes.variants = registrationVariants(img, options.variants === true ? undefined : options.variants);
+  }
   return hashes;
 }
