@@ -4,7 +4,7 @@ export type { CrawlerDeps, CrawlSettings } from './crawler-deps.js';
 export { CRAWL_ERROR_CODES, CrawlError, type CrawlErrorCode, isCrawlError } from './errors.js';
 export { fetchMediaProcessor } from './fetch-media.processor.js';
 export { CRAWLER_JOBS, crawlPageJob, fetchMediaJob, retroMatchJob } from './jobs.js';
-export type { DownloadLimits } from './media-download.js';
+export { type DownloadLimits, type DownloadOutcome, downloadAndHash } from './media-download.js';
 export { type AddressPolicy, addressRange, checkUrl, isPublicUnicast } from './net/address-policy.js';
 export {
   FETCH_DEFAULTS,
