@@ -64,7 +64,7 @@ const schema = z.object({
   MEDIA_MAX_VIDEO_BYTES: int(1, 2 ** 40).default(2 * 1024 ** 3),
   MEDIA_VIDEO_TIMEOUT_SECONDS: int(10, 86_400).default(900),
   BROWSER_RECYCLE_PAGES: int(1, 100_000).default(50),
-  BROWSER_MAX_RSS_MB: int(100, 100_000).default(1500),
+  BROWSER_MAX_RSS_MB: int(100, 100_000).default(3000),
   HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
   HASHWATCH_TOKEN: z.string().optional(),
 });

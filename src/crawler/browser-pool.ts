@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContext, type BrowserServer, chromium } from 'playwright-core';
 
 export interface BrowserPoolOptions {
@@ -8,7 +8,10 @@ export interface BrowserPoolOptions {
   proxyUrl?: string | undefined;
   /** Start a fresh browser after this many contexts. */
   recycleAfter: number;
-  /** … or when the browser's processes use more than this much memory. */
+  /**
+   * … or when the browser's processes use more than this much memory, as their resident sizes summed
+   * (shared pages count in each process, so this runs 2–3× above what the tree really occupies).
+   */
   maxRssBytes: number;
   userAgent?: string;
 }
@@ -146,8 +149,11 @@ function treeRss(root: number): number {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-      if (children) queue.push(...children.split(/\s+/).map(Number));
+      // Chromium starts some helpers from threads other than its main one: ask every thread.
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+        if (children) queue.push(...children.split(/\s+/).map(Number));
+      }
     } catch {
       // process gone
     }
