@@ -65,6 +65,14 @@ const schema = z.object({
   MEDIA_VIDEO_TIMEOUT_SECONDS: int(10, 86_400).default(900),
   BROWSER_RECYCLE_PAGES: int(1, 100_000).default(50),
   BROWSER_MAX_RSS_MB: int(100, 100_000).default(3000),
+  SESSION_IDLE_HOURS: int(1, 168).default(12),
+  SESSION_MAX_DAYS: int(1, 90).default(7),
+  SESSION_COOKIE_SECURE: z
+    .enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' })
+    .default('auto'),
+  LOGIN_MAX_FAILURES: int(1, 100).default(5),
+  LOGIN_LOCK_MINUTES: int(1, 1440).default(5),
+  LOGIN_ATTEMPTS_PER_MINUTE: int(1, 10_000).default(10),
   HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
   HASHWATCH_TOKEN: z.string().optional(),
 });
@@ -108,6 +116,14 @@ export interface Config {
     videoTimeoutMs: number;
     browserRecyclePages: number;
     browserMaxRssBytes: number;
+  };
+  accounts: {
+    sessionIdleMs: number;
+    sessionMaxMs: number;
+    cookieSecure: 'auto' | 'always' | 'never';
+    maxFailedLogins: number;
+    lockMs: number;
+    loginAttemptsPerMinute: number;
   };
   /** Where CLI commands that talk to a server send their requests. */
   client: { url: string; token: string | undefined };
@@ -173,6 +189,19 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       videoTimeoutMs: e.MEDIA_VIDEO_TIMEOUT_SECONDS * 1000,
       browserRecyclePages: e.BROWSER_RECYCLE_PAGES,
       browserMaxRssBytes: e.BROWSER_MAX_RSS_MB * 1024 * 1024,
+    },
+    accounts: {
+      sessionIdleMs: e.SESSION_IDLE_HOURS * 3_600_000,
+      sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000,
+      cookieSecure:
+        e.SESSION_COOKIE_SECURE === 'true'
+          ? 'always'
+          : e.SESSION_COOKIE_SECURE === 'false'
+            ? 'never'
+            : 'auto',
+      maxFailedLogins: e.LOGIN_MAX_FAILURES,
+      lockMs: e.LOGIN_LOCK_MINUTES * 60_000,
+      loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
     },
     client: { url: e.HASHWATCH_URL, token: e.HASHWATCH_TOKEN },
   });

@@ -29,12 +29,15 @@ import {
 } from './queue/index.js';
 import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
 import {
+  AccountService,
   caseRoutes,
   createServer,
   loadAssets,
+  loginRoutes,
   reportPage,
   reportRoutes,
   type Server,
+  sessionPlugin,
   webRoutes,
 } from './server/index.js';
 
@@ -110,6 +113,13 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
   const { cases, reports } = services(config, db, producer, log);
   const assets = await loadAssets();
+  const a = config.accounts;
+  const accounts = new AccountService(db, {
+    maxFailedLogins: a.maxFailedLogins,
+    lockMs: a.lockMs,
+    sessionIdleMs: a.sessionIdleMs,
+    sessionMaxMs: a.sessionMaxMs,
+  });
   const app = await createServer({
     log: log.child({ component: 'server' }),
     queues: producer,
@@ -118,6 +128,8 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
       { name: 'redis', check: () => pingRedis(redis) },
     ],
     plugins: [
+      // First: it decorates the root so that requireUser works in every sibling plugin.
+      { plugin: sessionPlugin({ accounts, cookieSecure: a.cookieSecure }) },
       {
         prefix: '/api/v1',
         plugin: (api) =>
@@ -143,6 +155,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
           // One instance, so the security headers installed by webRoutes cover /report too.
           await webRoutes(web, { assets });
           await reportPage(web, { reports, maxDepth: config.crawler.maxDepth, perHour: 30 });
+          await web.register(loginRoutes, { attemptsPerMinute: a.loginAttemptsPerMinute, afterLogin: '/' });
         },
       },
     ],

@@ -1,4 +1,25 @@
+export {
+  type AccountPolicy,
+  AccountService,
+  type AuthUser,
+  CSRF_FIELD,
+  CSRF_HEADER,
+  csrfField,
+  csrfToken,
+  currentUser,
+  DEFAULT_ACCOUNT_POLICY,
+  deny,
+  loginRoutes,
+  logoutForm,
+  ROLES,
+  type Role,
+  requireCsrf,
+  requireUser,
+  safeNext,
+  sessionPlugin,
+} from './accounts/index.js';
 export { createServer, type Server, type ServerDeps } from './app.js';
+export { type AuditEntry, type AuditVerification, appendAudit, verifyAudit } from './audit/index.js';
 export { requireToken, TOKEN_SCOPES, type TokenScope } from './auth.js';
 export { type ApiErrorBody, installErrorHandling } from './errors.js';
 export type { ReadinessCheck } from './health.routes.js';
