@@ -73,6 +73,35 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: int(1, 100).default(5),
   LOGIN_LOCK_MINUTES: int(1, 1440).default(5),
   LOGIN_ATTEMPTS_PER_MINUTE: int(1, 10_000).default(10),
+  SMTP_URL: z.string().url({ message: 'must be an smtp:// or smtps:// URL' }).optional(),
+  PUBLIC_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
+  PLATFORMS_FILE: z.string().optional(),
+  NOTICE_ORG_NAME: z.string().default('hashwatch (unconfigured organisation)'),
+  NOTICE_ORG_ADDRESS: z.string().default(''),
+  NOTICE_FROM_EMAIL: z
+    .string()
+    .email({ message: 'must be an email address' })
+    .default('notices@hashwatch.invalid'),
+  NOTICE_ORG_PHONE: z.string().optional(),
+  NOTICE_ORG_WEBSITE: z.string().optional(),
+  NOTICE_SIGNATORY_NAME: z.string().default('Authorised representative'),
+  NOTICE_SIGNATORY_TITLE: z.string().default('Case analyst'),
+  NOTICE_TRUSTED_FLAGGER: bool.default(false),
+  NOTICE_INCLUDE_DMCA: bool.default(false),
+  NOTICE_DEADLINE_HOURS: int(1, 24 * 365).default(168),
+  NOTICE_STATUTORY_DEADLINE_HOURS: int(1, 24 * 365).default(48),
+  NOTICE_STATUTORY_JURISDICTIONS: z
+    .string()
+    .default('US')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((j) => j.trim().toUpperCase())
+        .filter(Boolean),
+    ),
+  NOTICE_REVIEW: bool.default(true),
+  NOTICE_BATCH_CRON: z.string().default('0 0 6 * * 1'),
+  NOTICE_BATCH_TZ: z.string().default('UTC'),
   HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
   HASHWATCH_TOKEN: z.string().optional(),
 });
@@ -124,6 +153,27 @@ export interface Config {
     maxFailedLogins: number;
     lockMs: number;
     loginAttemptsPerMinute: number;
+  };
+  notices: {
+    smtpUrl: string | undefined;
+    publicUrl: string;
+    platformsFile: string | undefined;
+    sender: {
+      organisation: string;
+      address: string;
+      email: string;
+      phone: string | undefined;
+      website: string | undefined;
+      signatory: { name: string; title: string };
+      trustedFlagger: boolean;
+    };
+    dmca: boolean;
+    defaultHours: number;
+    statutoryHours: number;
+    statutoryJurisdictions: string[];
+    review: boolean;
+    batchCron: string;
+    batchTz: string;
   };
   /** Where CLI commands that talk to a server send their requests. */
   client: { url: string; token: string | undefined };
@@ -202,6 +252,27 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       maxFailedLogins: e.LOGIN_MAX_FAILURES,
       lockMs: e.LOGIN_LOCK_MINUTES * 60_000,
       loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    },
+    notices: {
+      smtpUrl: e.SMTP_URL,
+      publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
+      platformsFile: e.PLATFORMS_FILE,
+      sender: {
+        organisation: e.NOTICE_ORG_NAME,
+        address: e.NOTICE_ORG_ADDRESS.replaceAll('\\n', '\n'),
+        email: e.NOTICE_FROM_EMAIL,
+        phone: e.NOTICE_ORG_PHONE,
+        website: e.NOTICE_ORG_WEBSITE,
+        signatory: { name: e.NOTICE_SIGNATORY_NAME, title: e.NOTICE_SIGNATORY_TITLE },
+        trustedFlagger: e.NOTICE_TRUSTED_FLAGGER,
+      },
+      dmca: e.NOTICE_INCLUDE_DMCA,
+      defaultHours: e.NOTICE_DEADLINE_HOURS,
+      statutoryHours: e.NOTICE_STATUTORY_DEADLINE_HOURS,
+      statutoryJurisdictions: e.NOTICE_STATUTORY_JURISDICTIONS,
+      review: e.NOTICE_REVIEW,
+      batchCron: e.NOTICE_BATCH_CRON,
+      batchTz: e.NOTICE_BATCH_TZ,
     },
     client: { url: e.HASHWATCH_URL, token: e.HASHWATCH_TOKEN },
   });

@@ -29,6 +29,16 @@ import {
 } from './queue/index.js';
 import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
 import {
+  createSmtpMailer,
+  JURISDICTIONS,
+  type Jurisdiction,
+  NoticeService,
+  noticeAckRoutes,
+  noticeBatchJob,
+  REPORTS_JOBS,
+  seedPlatforms,
+} from './reports/index.js';
+import {
   AccountService,
   caseRoutes,
   createServer,
@@ -51,7 +61,35 @@ export interface Running {
 
 /** Every job kind of the system. */
 export function jobRegistry(): JobRegistry {
-  return new JobRegistry([...CRAWLER_JOBS]);
+  return new JobRegistry([...CRAWLER_JOBS, ...REPORTS_JOBS]);
+}
+
+/** The notice service and its mailer (none without SMTP_URL: email notices then stay drafts). */
+export function noticeService(
+  config: Readonly<Config>,
+  db: Db,
+  log: Logger,
+): { notices: NoticeService; close(): void } {
+  const n = config.notices;
+  const mailer = n.smtpUrl ? createSmtpMailer(n.smtpUrl) : undefined;
+  const notices = new NoticeService({
+    db,
+    log: log.child({ component: 'notices' }),
+    mailer,
+    settings: {
+      sender: n.sender,
+      dmca: n.dmca,
+      deadlines: {
+        defaultHours: n.defaultHours,
+        statutoryHours: n.statutoryHours,
+        statutoryJurisdictions: n.statutoryJurisdictions.filter((j): j is Jurisdiction =>
+          (JURISDICTIONS as readonly string[]).includes(j),
+        ),
+      },
+      publicUrl: n.publicUrl,
+    },
+  });
+  return { notices, close: () => mailer?.close() };
 }
 
 /** Creates the database if needed and applies pending migrations. */
@@ -112,6 +150,10 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const redis = createRedisConnection(config.redis.url, 'producer', 'hashwatch-serve');
   const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
   const { cases, reports } = services(config, db, producer, log);
+  if (config.notices.platformsFile) {
+    const n = await seedPlatforms(db.pool, config.notices.platformsFile);
+    log.info({ platforms: n }, 'platform directory seeded');
+  }
   const assets = await loadAssets();
   const a = config.accounts;
   const accounts = new AccountService(db, {
@@ -156,6 +198,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
           await webRoutes(web, { assets });
           await reportPage(web, { reports, maxDepth: config.crawler.maxDepth, perHour: 30 });
           await web.register(loginRoutes, { attemptsPerMinute: a.loginAttemptsPerMinute, afterLogin: '/' });
+          await noticeAckRoutes(web, { pool: db.pool });
         },
       },
     ],
@@ -200,6 +243,7 @@ export async function startWorker(
     maxRssBytes: c.browserMaxRssBytes,
   });
   const fetcher = new GuardedFetcher(policy);
+  const notices = noticeService(config, db, log);
   const deps: CrawlerDeps = {
     db,
     log,
@@ -242,6 +286,11 @@ export async function startWorker(
       handle(crawlPageJob, crawlPageProcessor(deps)),
       handle(fetchMediaJob, fetchMediaProcessor(deps)),
       handle(retroMatchJob, retroMatchProcessor({ db, policy: matchPolicy(config) })),
+      handle(noticeBatchJob, async (_payload, ctx) => {
+        const summary = await notices.notices.runBatch({ now: new Date(), send: !config.notices.review });
+        ctx.log.info({ created: summary.created.length, sent: summary.sends.length }, 'notice batch done');
+        return summary.created.length;
+      }),
     ],
     connection: redis,
     prefix: config.redis.prefix,
@@ -251,6 +300,14 @@ export async function startWorker(
     ...(options.queues ? { queues: options.queues } : {}),
   });
   await host.start();
+  // One scheduler for every worker: BullMQ keeps a single repeatable schedule per id in Redis.
+  await producer
+    .queue(noticeBatchJob.queue)
+    .upsertJobScheduler(
+      'weekly-notice-batch',
+      { pattern: config.notices.batchCron, tz: config.notices.batchTz },
+      { name: noticeBatchJob.name, data: {} },
+    );
   const sweeper = startSweeper(deps, { everyMs: 60_000, olderThanMs: 5 * 60_000 });
   return {
     async close() {
@@ -260,6 +317,7 @@ export async function startWorker(
       await browsers.close();
       await fetcher.close();
       await proxy.close();
+      notices.close();
       await registrySync.close();
       await closeAll(db, redis);
     },
