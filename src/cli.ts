@@ -1,8 +1,14 @@
 import { Command, Option } from 'commander';
+import { addAuditCommand } from './cli/audit.js';
+import { addHashCommand } from './cli/hash.js';
 import { runUntilSignal } from './cli/lifecycle.js';
+import { addMatchCommand } from './cli/match.js';
+import { addNoticesCommand } from './cli/notices.js';
 import { registerCommand } from './cli/register.js';
 import { reportCommand } from './cli/report.js';
+import { scanCommand } from './cli/scan.js';
 import { addTokenCommand } from './cli/token.js';
+import { addUserCommand } from './cli/user.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { runMigrations, startServer, startWorker } from './main.js';
@@ -21,21 +27,6 @@ function context(): { config: Readonly<Config>; log: Logger } {
     }
     throw err;
   }
-}
-
-/** A command whose issue is not done yet: says so plainly and exits non-zero. */
-function notYet(program: Command, name: string, summary: string, issue: number): void {
-  program
-    .command(name)
-    .description(`${summary} (not available yet)`)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write(
-        `hashwatch ${name}: not available yet in this version (tracked in issue ${issue}).\n`,
-      );
-      process.exit(2);
-    });
 }
 
 const program = new Command('hashwatch')
@@ -87,12 +78,40 @@ program
     await runMigrations(config, log);
   });
 
-notYet(program, 'hash', 'hash local files (never sends anything)', 3);
-notYet(program, 'match', 'match local files against a registry file', 3);
-notYet(program, 'scan', 'crawl one page and match it against a registry file, without services', 5);
-notYet(program, 'notices', 'build and send the takedown notice batch now (`notices run`)', 6);
-notYet(program, 'user', 'manage analyst and admin accounts (`user add`)', 6);
-notYet(program, 'audit', 'verify the audit log chain (`audit verify`)', 6);
+addHashCommand(program, () => context().config);
+addMatchCommand(program, () => context().config);
+addNoticesCommand(program, context);
+addUserCommand(program, () => context().config);
+
+program
+  .command('scan')
+  .description('crawl one page and match what it shows against a registry file, without Redis or Postgres')
+  .argument('<url>')
+  .option('--registry <hashes.jsonl>', 'a registry file in the `hashwatch hash --json` format')
+  .option('--depth <n>', 'same-site links to follow (0-5)', (v) => Number.parseInt(v, 10), 0)
+  .option('--max-pages <n>', 'pages at most', (v) => Number.parseInt(v, 10), 10)
+  .option('--timeout <seconds>', 'give up after this long', (v) => Number.parseInt(v, 10), 300)
+  .option('--json', 'one JSON line per media item, then a summary line')
+  .action(
+    async (
+      url: string,
+      o: { registry?: string; depth: number; maxPages: number; timeout: number; json?: boolean },
+    ) => {
+      const { config } = context();
+      process.exitCode = await scanCommand(
+        url,
+        {
+          ...(o.registry ? { registry: o.registry } : {}),
+          depth: o.depth,
+          maxPages: o.maxPages,
+          timeoutSeconds: o.timeout,
+          json: o.json === true,
+        },
+        config,
+      );
+    },
+  );
+addAuditCommand(program, () => context().config);
 
 program
   .command('register')

@@ -41,6 +41,8 @@ export {
   type PdqVariant,
   REGISTRATION_CROPS,
   registrationVariants,
+  untrimmedVariant,
+  type VariantOptions,
 } from './variants.js';
 export { matchVpdq, prepareVpdqFrames, VPDQ_DEFAULTS, type VpdqFrame } from './vpdq.js';
 

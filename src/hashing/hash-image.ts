@@ -20,7 +20,7 @@ import { type DecodeOptions, decodeImage } from './decode-image.js';
 import { fileDigestsAsync } from './digest.js';
 import { type ContentBox, type TrimOptions, trimBorders } from './image-prep.js';
 import { type DihedralName, pdqHash, pdqHashWithDihedrals } from './pdq.js';
-import { type CropSpec, type PdqVariant, registrationVariants } from './variants.js';
+import { type PdqVariant, registrationVariants, untrimmedVariant, type VariantOptions } from './variants.js';
 
 /** Options of {@link hashImageBytes}: the decoder's limits plus the preparation steps. */
 export interface HashImageOptions extends DecodeOptions {
@@ -31,10 +31,10 @@ export interface HashImageOptions extends DecodeOptions {
   /** Also return the 8 dihedral PDQ hashes (same cost as one PDQ hash; default false). */
   dihedral?: boolean;
   /**
-   * Also return the registry-side PDQ variants (crops) for registration: `true` for the standard
-   * set, or an explicit list of crops (evaluation only). Default false; the crawler does not need them.
+   * Also return the registry-side PDQ variants for registration: `true` for the standard set, or a
+   * choice of them (evaluation). Default false; the crawler does not need them.
    */
-  variants?: boolean | readonly CropSpec[];
+  variants?: boolean | VariantOptions;
 }
 
 /** Every hash of one image. Perceptual hashes are of the oriented, trimmed (and maybe reduced) pixels. */
@@ -60,7 +60,7 @@ export interface ImageHashes {
   hashedBox?: ContentBox;
   /** The 8 dihedral PDQ hashes, when asked for (`original` equals `pdq`). */
   pdqDihedral?: Record<DihedralName, string>;
-  /** PDQ of crops of the hashed pixels, when asked for (see `variants.ts`). */
+  /** Registry-side PDQ variants, when asked for: crops of the hashed pixels, then `untrimmed` (see `variants.ts`). */
   variants?: PdqVariant[];
 }
 
@@ -110,8 +110,12 @@ export async function hashImageBytes(
   if (trimmed !== null && trimmed.image !== full) hashes.hashedBox = trimmed.box;
   if (pdqDihedral !== undefined) hashes.pdqDihedral = pdqDihedral;
   if (options.variants !== undefined && options.variants !== false) {
+    const v = options.variants === true ? {} : options.variants;
     await yieldToEventLoop();
-    hashes.variants = registrationVariants(img, options.variants === true ? undefined : options.variants);
+    const variants = registrationVariants(img, v.crops);
+    const untrimmed = v.untrimmed === false ? null : untrimmedVariant(full, img);
+    if (untrimmed !== null) variants.push(untrimmed);
+    hashes.variants = variants;
   }
   return hashes;
 }

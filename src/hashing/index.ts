@@ -15,6 +15,7 @@ export {
   HashUnsupportedFormatError,
 } from './errors.js';
 export { type HashImageOptions, hashImageBytes, type ImageHashes } from './hash-image.js';
+export { HASH_POOL_ERROR_CODES, HashPool, HashPoolError, type HashPoolOptions } from './hash-pool.js';
 export {
   type HashVideoOptions,
   hashVideo,
@@ -46,6 +47,16 @@ export {
 } from './pdq.js';
 export type { SignalType, SignalTypeName } from './signal-type.js';
 export { getSignalType, isSignalTypeName, SIGNAL_TYPES } from './signals/all.js';
+export {
+  type CropSpec,
+  cropSpec,
+  MIN_VARIANT_SIDE,
+  type PdqVariant,
+  REGISTRATION_CROPS,
+  registrationVariants,
+  untrimmedVariant,
+  type VariantOptions,
+} from './variants.js';
 export {
   matchVpdq,
   prepareVpdqFrames,

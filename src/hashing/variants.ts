@@ -6,6 +6,10 @@
  * to the registry: a crawled copy is still hashed once and searched as before. Each variant is one
  * more PDQ (7–8 ms per megapixel) and one more row in the match index.
  *
+ * One more variant covers border trimming that a copy does not reproduce: when trimming removed
+ * something from the registered image, the PDQ of the untrimmed image is kept too (`untrimmed`), so a
+ * copy whose re-encoded bars no longer pass the trimming rule still matches.
+ *
  * The set was chosen by measurement (`npm run eval:robustness`, see docs/ACCURACY.md): a variant was
  * kept only when it raised recall without adding a false match.
  *
@@ -19,6 +23,14 @@ export interface PdqVariant {
   name: string;
   pdq: string;
   pdqQuality: number;
+}
+
+/** Which variants to compute; the defaults are the registration set. */
+export interface VariantOptions {
+  /** Crops of the trimmed image (default {@link REGISTRATION_CROPS}). */
+  crops?: readonly CropSpec[];
+  /** Add the `untrimmed` variant when trimming removed something (default true). */
+  untrimmed?: boolean;
 }
 
 /** A crop, as fractions (0..0.5) of the image's width or height removed from each side. */
@@ -91,4 +103,15 @@ export function registrationVariants(
     out.push({ name: spec.name, pdq: hash, pdqQuality: quality });
   }
   return out;
+}
+
+/**
+ * The PDQ of the whole decoded image (`full`: oriented, reduced to at most 4 MP, not trimmed) as the
+ * `untrimmed` variant, or null when trimming kept all of it (`trimmed` has the same size) — then the
+ * image's own PDQ already is this hash and another row would only repeat it.
+ */
+export function untrimmedVariant(full: RawImage, trimmed: RawImage): PdqVariant | null {
+  if (trimmed.width === full.width && trimmed.height === full.height) return null;
+  const { hash, quality } = pdqHash(full.pixels, full.width, full.height, full.channels);
+  return { name: 'untrimmed', pdq: hash, pdqQuality: quality };
 }

@@ -14,6 +14,7 @@ import {
   reducedSize,
   registrationVariants,
   trimBorders,
+  untrimmedVariant,
 } from '../../../../hashing/browser.js';
 import { digestFile } from './digest.js';
 import type { ImageItem, VariantHash } from './items.js';
@@ -101,6 +102,9 @@ export async function hashImageFile(file: Blob, onProgress: (fraction: number) =
     variants.push(...registrationVariants(image, [crop]));
     await nextTurn();
   }
+  // As the server does: the PDQ before trimming too, when trimming removed something.
+  const untrimmed = untrimmedVariant(decoded.image, image);
+  if (untrimmed) variants.push(untrimmed);
   const item: ImageItem = {
     kind: 'image',
     sha256: digests.sha256,

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hashImageBytes } from './hash-image.js';
+import { hammingDistanceHex } from './hex.js';
+import { cropImage, type RawImage } from './image-prep.js';
+import { pdqHash } from './pdq.js';
+import {
+  cropSpec,
+  MIN_VARIANT_SIDE,
+  REGISTRATION_CROPS,
+  registrationVariants,
+  untrimmedVariant,
+} from './variants.js';
+
+const PHOTOS = new URL('../../test/fixtures/photos/', import.meta.url);
+const LABELME = new URL('../../test/fixtures/pdq/images/reg-test-input/labelme-subset/', import.meta.url);
+const MATCH_THRESHOLD = 31; // DEFAULT_MATCH_POLICY.pdqThreshold (registry is not imported from hashing)
+
+/** Opaque RGBA noise-free gradient with some structure, for the geometry-only tests. */
+function synthetic(width: number, height: number): RawImage {
+  const pixels = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 4;
+      pixels[p] = (x * 255) / width;
+      pixels[p + 1] = (y * 255) / height;
+      pixels[p + 2] = ((x ^ y) & 16) * 8;
+      pixels[p + 3] = 255;
+    }
+  }
+  return { pixels, width, height, channels: 4 };
+}
+
+/** The crawler's view of a copy: nearest of its 8 dihedral hashes to `registered`. */
+function queryDistance(query: Record<string, string>, registered: string): number {
+  return Math.min(...Object.values(query).map((h) => hammingDistanceHex(h, registered)));
+}
+
+describe('registrationVariants', () => {
+  it('returns the standard crops, named and in order, the same on every call', () => {
+    const img = synthetic(300, 200);
+    const a = registrationVariants(img);
+    expect(a.map((v) => v.name)).toEqual([
+      'crop-c05',
+      'crop-c10',
+      'crop-l15',
+      'crop-r15',
+      'crop-t15',
+      'crop-b15',
+    ]);
+    expect(a.map((v) => v.name)).toEqual(REGISTRATION_CROPS.map((c) => c.name));
+    for (const v of a) {
+      expect(v.pdq).toMatch(/^[0-9a-f]{64}$/);
+      expect(v.pdqQuality).toBeGreaterThanOrEqual(0);
+      expect(v.pdqQuality).toBeLessThanOrEqual(100);
+    }
+    expect(registrationVariants(img)).toEqual(a);
+    // Different crops of a structured image hash differently, or a variant would be a wasted row.
+    expect(new Set(a.map((v) => v.pdq)).size).toBe(a.length);
+  });
+
+  it('names crops by kind and two-digit percentage', () => {
+    expect(cropSpec('c', 5)).toEqual({ name: 'crop-c05', left: 0.05, top: 0.05, right: 0.05, bottom: 0.05 });
+    expect(cropSpec('r', 15)).toEqual({ name: 'crop-r15', left: 0, top: 0, right: 0.15, bottom: 0 });
+  });
+
+  it('skips crops that would be degenerate on small images', () => {
+    expect(registrationVariants(synthetic(40, 40))).toEqual([]);
+    expect(registrationVariants(synthetic(MIN_VARIANT_SIDE + 5, MIN_VARIANT_SIDE + 5))).toEqual([]);
+    // 64 px wide: any crop of the width falls under the minimum; top and bottom crops remain.
+    const tall = registrationVariants(synthetic(MIN_VARIANT_SIDE, 300));
+    expect(tall.map((v) => v.name)).toEqual(['crop-t15', 'crop-b15']);
+    // A crop that rounds to no pixels at all would only repeat the original's hash.
+    expect(registrationVariants(synthetic(100, 100), [cropSpec('c', 0)])).toEqual([]);
+  });
+});
+
+describe('untrimmedVariant', () => {
+  it('is the PDQ of the whole image, only when trimming removed something', () => {
+    const full = synthetic(300, 200);
+    expect(untrimmedVariant(full, full)).toBeNull();
+    const trimmed = cropImage(full, { left: 0, top: 10, width: 300, height: 180 });
+    const whole = pdqHash(full.pixels, 300, 200, 4);
+    expect(untrimmedVariant(full, trimmed)).toEqual({
+      name: 'untrimmed',
+      pdq: whole.hash,
+      pdqQuality: whole.quality,
+    });
+  });
+
+  it('matches a copy whose re-encoded edge bar is no longer trimmed', async () => {
+    // An upstream test photo with an 8 px bar on the right that trimming removes; at JPEG quality 30
+    // the bar is too noisy to pass the trimming rule, so the copy is hashed with it.
+    const original = readFileSync(new URL('q1050.jpg', LABELME));
+    const registered = await hashImageBytes(original, { variants: true });
+    expect(registered.hashedBox).toEqual({ left: 0, top: 0, width: 248, height: 256 });
+    expect(registered.variants?.map((v) => v.name)).toEqual([
+      ...REGISTRATION_CROPS.map((c) => c.name),
+      'untrimmed',
+    ]);
+    const crawled = await hashImageBytes(await sharp(original).jpeg({ quality: 30 }).toBuffer(), {
+      dihedral: true,
+    });
+    const untrimmed = registered.variants?.find((v) => v.name === 'untrimmed')?.pdq ?? '';
+    expect(queryDistance(crawled.pdqDihedral ?? {}, untrimmed)).toBeLessThanOrEqual(MATCH_THRESHOLD);
+    expect(queryDistance(crawled.pdqDihedral ?? {}, registered.pdq)).toBeGreaterThan(MATCH_THRESHOLD);
+  });
+});
+
+describe('hashImageBytes with variants', () => {
+  let original: Buffer;
+  let width: number;
+  let height: number;
+
+  beforeAll(async () => {
+    // 800 px wide keeps the test fast; registration hashes whatever size the survivor has.
+    original = await sharp(readFileSync(new URL('mate-garden.jpg', PHOTOS)))
+      .resize(800)
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    ({ width, height } = await sharp(original).metadata());
+  });
+
+  it('adds variants only on request', async () => {
+    expect((await hashImageBytes(original)).variants).toBeUndefined();
+    const h = await hashImageBytes(original, { variants: true });
+    expect(h.variants?.map((v) => v.name)).toEqual(REGISTRATION_CROPS.map((c) => c.name));
+  });
+
+  it.each([
+    ['centre crop of 10% per side', 'crop-c10', { left: 0.1, top: 0.1, right: 0.1, bottom: 0.1 }],
+    ['crop of 15% from the left', 'crop-l15', { left: 0.15, top: 0, right: 0, bottom: 0 }],
+  ])('matches a %s through %s, which the plain original misses', async (_label, name, f) => {
+    const left = Math.round(width * f.left);
+    const top = Math.round(height * f.top);
+    const copy = await sharp(original)
+      .extract({
+        left,
+        top,
+        width: width - left - Math.round(width * f.right),
+        height: height - top - Math.round(height * f.bottom),
+      })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const registered = await hashImageBytes(original, { variants: true });
+    const crawled = await hashImageBytes(copy, { dihedral: true });
+    const variant = registered.variants?.find((v) => v.name === name);
+    expect(variant).toBeDefined();
+    expect(queryDistance(crawled.pdqDihedral ?? {}, variant?.pdq ?? '')).toBeLessThanOrEqual(MATCH_THRESHOLD);
+    expect(queryDistance(crawled.pdqDihedral ?? {}, registered.pdq)).toBeGreaterThan(MATCH_THRESHOLD);
+  });
+});
