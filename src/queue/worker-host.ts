@@ -135,13 +135,25 @@ export class WorkerHost {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    const timer = setTimeout(() => {
+    const timers: NodeJS.Timeout[] = [];
+    const after = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms));
+    after(this.#opts.graceMs, () => {
       for (const w of this.#workers) w.cancelAllJobs('hashwatch worker shutting down');
-    }, this.#opts.graceMs);
+    });
+    // With Redis unreachable, a graceful close waits forever for commands that cannot complete.
+    // Past the grace period (plus time for cancelled jobs to hand themselves back) force it: a job
+    // that could not be handed back is recovered as stalled by another worker.
+    const forced = new Promise<void>((resolve) =>
+      after(this.#opts.graceMs + 2_000, () => {
+        this.#opts.log.warn('workers did not close in time (is Redis reachable?); forcing');
+        void Promise.all(this.#workers.map((w) => w.close(true).catch(() => {}))).then(() => resolve());
+        after(2_000, resolve);
+      }),
+    );
     try {
-      await Promise.all(this.#workers.map((w) => w.close()));
+      await Promise.race([Promise.all(this.#workers.map((w) => w.close())), forced]);
     } finally {
-      clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
     }
   }
 }
