@@ -2,12 +2,15 @@ import { type Db, withTransaction } from '../db/index.js';
 import { HashwatchError } from '../errors.js';
 import { flagCaseHashes, insertAllowlisted } from './allowlist.store.js';
 import {
+  caseProgress,
+  caseTimeline,
   countCaseItems,
   deleteCaseHashes,
   findCaseByRef,
   insertCase,
   insertItems,
   markWithdrawn,
+  type PlatformProgress,
   recordChange,
   recordPinFailure,
   resetPinFailures,
@@ -32,6 +35,10 @@ export interface CaseStatus {
   registeredAt: string;
   withdrawnAt: string | null;
   items: { images: number; videos: number };
+  /** Confirmed findings per platform: noticed and removed counts (addresses only when asked for). */
+  platforms: PlatformProgress[];
+  totals: { confirmed: number; noticed: number; removed: number; pendingRemoval: number };
+  timeline: { at: string; event: string; count: number }[];
 }
 
 /** Told (after commit) that a case gained hashes, identified by the registry change that added them. */
@@ -164,17 +171,27 @@ export class CaseService {
     return { id: row.id, ref: row.ref, status: row.status };
   }
 
-  /** What the survivor may know about their case. */
-  async status(refInput: string, pin: string): Promise<CaseStatus> {
+  /** What the survivor may know about their case; addresses of findings only when `withUrls`. */
+  async status(refInput: string, pin: string, withUrls = false): Promise<CaseStatus> {
     const auth = await this.authenticate(refInput, pin);
     const row = await findCaseByRef(this.#db.pool, auth.ref);
     if (!row) throw pinMismatch();
+    const platforms = await caseProgress(this.#db.pool, row.id, withUrls);
+    const sum = (k: 'confirmed' | 'noticed' | 'removed') => platforms.reduce((n, p) => n + p[k], 0);
     return {
       ref: row.ref,
       status: row.status,
       registeredAt: row.createdAt.toISOString(),
       withdrawnAt: row.withdrawnAt?.toISOString() ?? null,
       items: await countCaseItems(this.#db.pool, row.id),
+      platforms,
+      totals: {
+        confirmed: sum('confirmed'),
+        noticed: sum('noticed'),
+        removed: sum('removed'),
+        pendingRemoval: sum('noticed') - sum('removed'),
+      },
+      timeline: (await caseTimeline(this.#db.pool, row.id)).map((t) => ({ ...t, at: t.at.toISOString() })),
     };
   }
 

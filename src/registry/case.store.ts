@@ -263,3 +263,71 @@ export async function activeHashesOfCase(db: Queryable, caseId: number): Promise
   );
   return rows.map(toHashRow);
 }
+
+export interface PlatformProgress {
+  platform: string;
+  confirmed: number;
+  noticed: number;
+  removed: number;
+  urls?: string[];
+}
+
+/**
+ * What happened with a case's confirmed matches, per platform: found and confirmed, included in a
+ * sent notice, confirmed removed. Unconfirmed matches are not shown: they may be wrong.
+ */
+export async function caseProgress(
+  db: Queryable,
+  caseId: number,
+  withUrls: boolean,
+): Promise<PlatformProgress[]> {
+  const { rows } = await db.query(
+    `SELECT coalesce(p.name, m.host) AS platform,
+            count(DISTINCT x.id)::int AS confirmed,
+            count(DISTINCT x.id) FILTER (WHERE n.status IN ('sent', 'export'))::int AS noticed,
+            count(DISTINCT x.id) FILTER (WHERE ni.removed_at IS NOT NULL)::int AS removed,
+            array_agg(DISTINCT m.url) AS urls
+       FROM matches x
+       JOIN media m ON m.id = x.media_id
+       LEFT JOIN notice_items ni ON ni.match_id = x.id
+       LEFT JOIN notices n ON n.id = ni.notice_id
+       LEFT JOIN platforms p ON p.id = n.platform_id
+      WHERE x.case_id = $1 AND x.state IN ('confirmed', 'escalated')
+      GROUP BY 1 ORDER BY 1`,
+    [caseId],
+  );
+  return rows.map((r) => ({
+    platform: r.platform,
+    confirmed: r.confirmed,
+    noticed: r.noticed,
+    removed: r.removed,
+    ...(withUrls ? { urls: r.urls } : {}),
+  }));
+}
+
+/** Dated events of a case for its timeline (registration, first confirmation, notices, removals). */
+export async function caseTimeline(
+  db: Queryable,
+  caseId: number,
+): Promise<{ at: Date; event: string; count: number }[]> {
+  const { rows } = await db.query(
+    `SELECT at, event, count FROM (
+       SELECT created_at AS at, 'registered' AS event, 1 AS count FROM cases WHERE id = $1
+       UNION ALL
+       SELECT date_trunc('day', decided_at), 'confirmed', count(*)::int FROM matches
+        WHERE case_id = $1 AND state IN ('confirmed', 'escalated') AND decided_at IS NOT NULL GROUP BY 1
+       UNION ALL
+       SELECT date_trunc('day', n.sent_at), 'notice-sent', count(DISTINCT ni.match_id)::int
+         FROM notice_items ni JOIN notices n ON n.id = ni.notice_id JOIN matches x ON x.id = ni.match_id
+        WHERE x.case_id = $1 AND n.sent_at IS NOT NULL GROUP BY 1
+       UNION ALL
+       SELECT date_trunc('day', ni.removed_at), 'removed', count(DISTINCT ni.match_id)::int
+         FROM notice_items ni JOIN matches x ON x.id = ni.match_id
+        WHERE x.case_id = $1 AND ni.removed_at IS NOT NULL GROUP BY 1
+       UNION ALL
+       SELECT withdrawn_at, 'withdrawn', 1 FROM cases WHERE id = $1 AND withdrawn_at IS NOT NULL
+     ) t ORDER BY at`,
+    [caseId],
+  );
+  return rows.map((r) => ({ at: r.at, event: r.event, count: r.count }));
+}

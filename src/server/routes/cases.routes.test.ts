@@ -152,4 +152,66 @@ describe('/api/v1/cases', () => {
     const ok = await add(advocate.token);
     expect(ok.json()).toEqual({ items: 3 });
   });
+
+  it('tells the survivor what was confirmed, noticed and removed per platform, addresses only on request', async () => {
+    const { ref, pin } = (await register({ consent, items: [image(), image()] })).json();
+    const db = env.db.pool;
+    const caseId = (await db.query('SELECT id FROM cases WHERE ref = $1', [ref])).rows[0].id;
+    const media = async (url: string) =>
+      (
+        await db.query(
+          "INSERT INTO media (url, normalized_url, host, status) VALUES ($1, $1, 'tube.example', 'hashed') RETURNING id",
+          [url],
+        )
+      ).rows[0].id;
+    const match = async (mediaId: number, state: string) =>
+      (
+        await db.query(
+          "INSERT INTO matches (media_id, case_id, signal, distance, score, variant, state, decided_at) VALUES ($1, $2, 'pdq', 4, 0.9, 'original', $3, now()) RETURNING id",
+          [mediaId, caseId, state],
+        )
+      ).rows[0].id;
+    const [m1, m2, m3] = [
+      await media('https://tube.example/a.jpg'),
+      await media('https://tube.example/b.jpg'),
+      await media('https://tube.example/c.jpg'),
+    ];
+    const confirmedRemoved = await match(m1, 'confirmed');
+    const confirmedUp = await match(m2, 'confirmed');
+    await match(m3, 'pending'); // not yet confirmed by an analyst: not shown
+    const platform = (
+      await db.query(
+        "INSERT INTO platforms (name, jurisdictions) VALUES ('Tube Example', '{US}') RETURNING id",
+      )
+    ).rows[0].id;
+    const notice = (
+      await db.query(
+        "INSERT INTO notices (ref, platform_id, status, body, deadline_hours, sent_at) VALUES ('HWN-TEST-1', $1, 'sent', '{}', 48, now()) RETURNING id",
+        [platform],
+      )
+    ).rows[0].id;
+    await db.query(
+      'INSERT INTO notice_items (notice_id, match_id, media_id, level, removed_at) VALUES ($1, $2, $3, 1, now()), ($1, $4, $5, 1, NULL)',
+      [notice, confirmedRemoved, m1, confirmedUp, m2],
+    );
+
+    const res = await status(ref, pin);
+    expect(res.json().totals).toEqual({ confirmed: 2, noticed: 2, removed: 1, pendingRemoval: 1 });
+    expect(res.json().platforms).toEqual([
+      { platform: 'Tube Example', confirmed: 2, noticed: 2, removed: 1 },
+    ]);
+    expect(res.json().timeline.map((t: { event: string }) => t.event)).toEqual(
+      expect.arrayContaining(['registered', 'confirmed', 'notice-sent', 'removed']),
+    );
+    expect(res.body).not.toContain('tube.example/a.jpg');
+    const withUrls = await app.inject({
+      method: 'GET',
+      url: `/api/v1/cases/${ref}?urls=true`,
+      headers: { 'x-case-pin': pin },
+    });
+    expect(withUrls.json().platforms[0].urls.sort()).toEqual([
+      'https://tube.example/a.jpg',
+      'https://tube.example/b.jpg',
+    ]);
+  });
 });

@@ -26,6 +26,22 @@ const CaseStatusSchema = Type.Object({
   registeredAt: Type.String(),
   withdrawnAt: Type.Union([Type.String(), Type.Null()]),
   items: Type.Object({ images: Type.Integer(), videos: Type.Integer() }),
+  platforms: Type.Array(
+    Type.Object({
+      platform: Type.String(),
+      confirmed: Type.Integer(),
+      noticed: Type.Integer(),
+      removed: Type.Integer(),
+      urls: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  totals: Type.Object({
+    confirmed: Type.Integer(),
+    noticed: Type.Integer(),
+    removed: Type.Integer(),
+    pendingRemoval: Type.Integer(),
+  }),
+  timeline: Type.Array(Type.Object({ at: Type.String(), event: Type.String(), count: Type.Integer() })),
 });
 
 /** `/api/v1/cases`: register hashes (never files), check status with the PIN, withdraw. */
@@ -108,12 +124,19 @@ export async function caseRoutes(instance: FastifyInstance, opts: CaseRoutesOpti
         summary: 'What happened with a case, for the person who holds its PIN.',
         params: RefParams,
         headers: PinHeaders,
+        querystring: Type.Object({
+          urls: Type.Optional(
+            Type.Union([Type.Literal('true'), Type.Literal('false')], {
+              description: 'include the addresses where content was found',
+            }),
+          ),
+        }),
         response: { 200: CaseStatusSchema, 401: ErrorSchema, 429: ErrorSchema },
       },
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      return opts.cases.status(req.params.ref, req.headers['x-case-pin']);
+      return opts.cases.status(req.params.ref, req.headers['x-case-pin'], req.query.urls === 'true');
     },
   );
 

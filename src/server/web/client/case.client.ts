@@ -11,6 +11,8 @@ interface CaseStatus {
   registeredAt: string;
   withdrawnAt: string | null;
   items: { images: number; videos: number };
+  platforms: { platform: string; confirmed: number; noticed: number; removed: number; urls?: string[] }[];
+  totals: { confirmed: number; noticed: number; removed: number; pendingRemoval: number };
 }
 
 const form = byId('case-form', HTMLFormElement);
@@ -53,11 +55,53 @@ function showStatus(s: CaseStatus): void {
     s.status === 'active'
       ? 'Active: the fingerprints are used to look for copies.'
       : `Withdrawn${s.withdrawnAt ? ` on ${formatDate(s.withdrawnAt)}` : ''}. The fingerprints were deleted and no new requests are sent.`;
+  const t = s.totals;
+  byId('status-progress', HTMLElement).textContent =
+    t.confirmed === 0
+      ? 'Nothing confirmed yet. Trained analysts check every possible match before anything is sent.'
+      : `${t.confirmed} ${t.confirmed === 1 ? 'copy' : 'copies'} confirmed; removal requested for ${t.noticed}; ${t.removed} removed, ${t.pendingRemoval} still waiting.`;
+  showPlatforms(s.platforms ?? []);
+  byId('show-urls', HTMLElement).hidden = t.confirmed === 0 || (s.platforms ?? []).some((p) => p.urls);
   byId('withdraw-area', HTMLElement).hidden = s.status !== 'active';
   confirmBox.hidden = true;
   withdrawButton.hidden = false;
   panel.hidden = false;
   byId('status-heading', HTMLElement).focus();
+}
+
+/** One line per platform, built with textContent only: names and addresses come from crawled sites. */
+function showPlatforms(platforms: CaseStatus['platforms']): void {
+  const box = byId('status-platforms', HTMLElement);
+  box.replaceChildren();
+  if (platforms.length === 0) return;
+  const list = document.createElement('ul');
+  for (const p of platforms) {
+    const item = document.createElement('li');
+    item.textContent = `${p.platform}: ${p.confirmed} confirmed, ${p.noticed} requested, ${p.removed} removed`;
+    if (p.urls?.length) {
+      const urls = document.createElement('ul');
+      for (const u of p.urls) {
+        const li = document.createElement('li');
+        li.textContent = u;
+        urls.append(li);
+      }
+      item.append(urls);
+    }
+    list.append(item);
+  }
+  box.append(list);
+}
+
+async function showUrls(): Promise<void> {
+  if (current === null) return;
+  const path = `/api/v1/cases/${encodeURIComponent(current.status.ref)}?urls=true`;
+  const result = await callApi<CaseStatus>('GET', path, { headers: { 'x-case-pin': current.pin } });
+  if (!result.ok) {
+    showMessage(errorBox, result.message, true);
+    return;
+  }
+  current = { pin: current.pin, status: result.data };
+  showStatus(result.data);
 }
 
 async function show(): Promise<void> {
@@ -122,4 +166,5 @@ confirmNo.addEventListener('click', () => {
   withdrawButton.focus();
 });
 confirmYes.addEventListener('click', () => void withdraw());
+byId('show-urls', HTMLButtonElement).addEventListener('click', () => void showUrls());
 lookup.disabled = false;

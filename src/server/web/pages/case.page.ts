@@ -11,7 +11,10 @@ function statusSection() {
 <dt>Registered</dt><dd id="status-registered"></dd>
 <dt>Files</dt><dd id="status-items"></dd>
 <dt>Status</dt><dd id="status-state"></dd>
+<dt>What was found</dt><dd id="status-progress"></dd>
 </dl>
+<div id="status-platforms"></div>
+<p><button type="button" id="show-urls" class="secondary" hidden>Show the addresses where it was found</button></p>
 <div id="withdraw-area">
 <h3>Withdraw</h3>
 <p>You can withdraw at any time. You do not have to give a reason.</p>
