@@ -29,6 +29,7 @@ const schema = z.object({
   MIGRATE_ON_START: bool.default(true),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(30_000),
   WORKER_CONCURRENCY: int(1, 64).default(2),
+  WORKER_LOCK_SECONDS: int(1, 3600).default(30),
   CHROMIUM_PATH: z.string().optional(),
   FFMPEG_PATH: z.string().default('ffmpeg'),
   CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default(false),
@@ -115,7 +116,7 @@ export interface Config {
   db: { url: string; poolSize: number; migrateOnStart: boolean };
   redis: { url: string; prefix: string };
   server: { host: string; port: number };
-  worker: { concurrency: number; shutdownGraceMs: number };
+  worker: { concurrency: number; shutdownGraceMs: number; lockMs: number };
   hashing: {
     ffmpegPath: string;
     maxImageBytes: number;
@@ -204,7 +205,11 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, migrateOnStart: e.MIGRATE_ON_START },
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
     server: { host: e.HOST, port: e.PORT },
-    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      lockMs: e.WORKER_LOCK_SECONDS * 1000,
+    },
     hashing: {
       ffmpegPath: e.FFMPEG_PATH,
       maxImageBytes: e.HASH_MAX_IMAGE_BYTES,

@@ -296,6 +296,7 @@ export async function startWorker(
     prefix: config.redis.prefix,
     concurrency: config.worker.concurrency,
     graceMs: config.worker.shutdownGraceMs,
+    lockMs: config.worker.lockMs,
     log: log.child({ component: 'worker' }),
     ...(options.queues ? { queues: options.queues } : {}),
   });

@@ -46,6 +46,11 @@ export interface WorkerHostOptions {
   queues?: string[];
   /** A job started this many times (delays and stalls included) fails for good. Default 50. */
   maxStartedAttempts?: number;
+  /**
+   * How long a job's lock lives without renewal. A worker that dies (kill -9) leaves its jobs locked
+   * this long; then another worker's stalled-job check puts them back. Default 30 s (BullMQ's).
+   */
+  lockMs?: number;
 }
 
 /**
@@ -81,6 +86,10 @@ export class WorkerHost {
         prefix,
         concurrency,
         maxStartedAttempts: this.#opts.maxStartedAttempts ?? 50,
+        lockDuration: this.#opts.lockMs ?? 30_000,
+        stalledInterval: this.#opts.lockMs ?? 30_000,
+        // A job on a worker that died is put back; a second stall is still retried before it fails.
+        maxStalledCount: 3,
       });
       worker.on('failed', (job, err) => {
         log.warn(
