@@ -6,6 +6,7 @@ import {
   type CrawlerDeps,
   crawlPageJob,
   crawlPageProcessor,
+  type DownloadLimits,
   fetchMediaJob,
   fetchMediaProcessor,
   GuardedFetcher,
@@ -62,6 +63,19 @@ export interface Running {
 /** Every job kind of the system. */
 export function jobRegistry(): JobRegistry {
   return new JobRegistry([...CRAWLER_JOBS, ...REPORTS_JOBS]);
+}
+
+/** Download and hashing limits of one media item, shared by workers and `hashwatch scan`. */
+export function downloadLimits(config: Readonly<Config>): DownloadLimits {
+  return {
+    maxImageBytes: config.hashing.maxImageBytes,
+    maxImagePixels: config.hashing.maxImagePixels,
+    maxVideoBytes: config.crawler.maxVideoBytes,
+    imageTimeoutMs: 60_000,
+    videoTimeoutMs: config.crawler.videoTimeoutMs,
+    maxVideoSeconds: config.hashing.maxVideoSeconds,
+    ffmpegPath: config.hashing.ffmpegPath,
+  };
 }
 
 /** The notice service and its mailer (none without SMTP_URL: email notices then stay drafts). */
@@ -269,15 +283,7 @@ export async function startWorker(
         maxMedia: c.maxMediaPerPage,
         idleMs: 1_500,
       },
-      download: {
-        maxImageBytes: config.hashing.maxImageBytes,
-        maxImagePixels: config.hashing.maxImagePixels,
-        maxVideoBytes: c.maxVideoBytes,
-        imageTimeoutMs: 60_000,
-        videoTimeoutMs: c.videoTimeoutMs,
-        maxVideoSeconds: config.hashing.maxVideoSeconds,
-        ffmpegPath: config.hashing.ffmpegPath,
-      },
+      download: downloadLimits(config),
     },
   };
   const host = new WorkerHost({

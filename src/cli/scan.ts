@@ -10,7 +10,7 @@ import {
 } from '../crawler/index.js';
 import { isHashwatchError } from '../errors.js';
 import type { ImageHashes, VideoHashes } from '../hashing/index.js';
-import { matchPolicy } from '../main.js';
+import { downloadLimits, matchPolicy } from '../main.js';
 import { describeMatches } from './match.js';
 import { loadRegistryFile, type RegistryFile, RegistryFileError } from './registry-file.js';
 
@@ -90,15 +90,7 @@ export async function scanCommand(url: string, opts: ScanOptions, config: Readon
         stats.media++;
         try {
           const out = await downloadAndHash(fetcher, m.url, {
-            limits: {
-              maxImageBytes: config.hashing.maxImageBytes,
-              maxImagePixels: config.hashing.maxImagePixels,
-              maxVideoBytes: c.maxVideoBytes,
-              imageTimeoutMs: 60_000,
-              videoTimeoutMs: c.videoTimeoutMs,
-              maxVideoSeconds: config.hashing.maxVideoSeconds,
-              ffmpegPath: config.hashing.ffmpegPath,
-            },
+            limits: downloadLimits(config),
             headers: { referer: result.url },
             signal: abort,
             isKnownSha256: async () => false,
