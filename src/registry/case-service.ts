@@ -14,6 +14,7 @@ import {
   recordChange,
   recordPinFailure,
   resetPinFailures,
+  setHashesDisabled,
 } from './case.store.js';
 import { caseLocked, caseWithdrawn, pinMismatch } from './errors.js';
 import { generateCaseRef, generatePin, hashSecret, normaliseCaseRef, verifySecret } from './secrets.js';
@@ -71,6 +72,24 @@ export class CaseService {
     this.#policy = policy;
     this.#allowlistRadius = allowlistRadius;
     this.#onAdded = onAdded;
+  }
+
+  /**
+   * Disables single registered hashes (an analyst judged them too generic or wrong), or enables them
+   * again. Every worker drops or restores them at once; the rest of the case keeps matching.
+   */
+  async setHashesDisabled(hashIds: number[], disabled: boolean): Promise<{ changed: number }> {
+    return withTransaction(this.#db.pool, async (client) => {
+      const changed = await setHashesDisabled(client, hashIds, disabled);
+      if (changed.length) {
+        await recordChange(client, {
+          op: disabled ? 'disable-hash' : 'enable-hash',
+          caseId: null,
+          hashIds: changed,
+        });
+      }
+      return { changed: changed.length };
+    });
   }
 
   /**

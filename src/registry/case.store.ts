@@ -331,3 +331,17 @@ export async function caseTimeline(
   );
   return rows.map((r) => ({ at: r.at, event: r.event, count: r.count }));
 }
+
+/** Disables (or re-enables) single registered hashes; returns the ids whose state changed. */
+export async function setHashesDisabled(
+  db: Queryable,
+  hashIds: number[],
+  disabled: boolean,
+): Promise<number[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE registered_hashes SET disabled_at = CASE WHEN $2 THEN now() ELSE NULL END
+      WHERE id = ANY($1::bigint[]) AND (disabled_at IS NULL) = $2 RETURNING id`,
+    [hashIds, disabled],
+  );
+  return rows.map((r) => Number(r.id));
+}

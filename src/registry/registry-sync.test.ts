@@ -163,3 +163,44 @@ describe('allow-list', () => {
     expect(ref).toBeTruthy();
   });
 });
+
+describe('per-hash disable', () => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let cases: CaseService;
+  let sync: RegistrySync;
+
+  beforeAll(async () => {
+    env = await migratedDatabase();
+    cases = new CaseService(env.db);
+    sync = new RegistrySync({ db: env.db, databaseUrl: env.url, log: silentLog, checkpointMs: 60_000 });
+    await sync.start();
+  });
+  afterAll(async () => {
+    await sync.close();
+    await env.close();
+  });
+
+  it('stops and restores matching of one hash on every worker, leaving the rest of the case', async () => {
+    const a = item();
+    const b = item();
+    await cases.register({ consent, contactEmail: null, items: [a, b], source: 'api' });
+    const pdqOf = async (value: string) =>
+      Number(
+        (
+          await env.db.pool.query("SELECT id FROM registered_hashes WHERE signal = 'pdq' AND value = $1", [
+            value,
+          ])
+        ).rows[0].id,
+      );
+    const matches = (pdq: string) => sync.matcher.match({ kind: 'image', pdq, pdqQuality: 90 }).length;
+    await eventually(async () => (matches(a.pdq) ? true : undefined), 1_000, 'registered');
+
+    expect(await cases.setHashesDisabled([await pdqOf(a.pdq)], true)).toEqual({ changed: 1 });
+    await eventually(async () => (matches(a.pdq) === 0 ? true : undefined), 1_000, 'disabled hash gone');
+    expect(matches(b.pdq)).toBe(1);
+    expect(sync.matcher.match({ kind: 'image', sha256: a.sha256 })).toHaveLength(1);
+
+    expect(await cases.setHashesDisabled([await pdqOf(a.pdq)], false)).toEqual({ changed: 1 });
+    await eventually(async () => (matches(a.pdq) === 1 ? true : undefined), 1_000, 'enabled again');
+  });
+});
