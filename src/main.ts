@@ -19,6 +19,7 @@ import {
   startVettingProxy,
 } from './crawler/index.js';
 import { createDb, type Db, ensureDatabase, migrate, pingDb } from './db/index.js';
+import { HashPool } from './hashing/index.js';
 import type { Logger } from './logger.js';
 import {
   createRedisConnection,
@@ -257,6 +258,8 @@ export async function startWorker(
     maxRssBytes: c.browserMaxRssBytes,
   });
   const fetcher = new GuardedFetcher(policy);
+  // PDQ and blockhash are pure JS: in threads, so a 4 MP image never stalls the job locks.
+  const hashPool = new HashPool();
   const notices = noticeService(config, db, log);
   const deps: CrawlerDeps = {
     db,
@@ -274,6 +277,7 @@ export async function startWorker(
       void (await producer.enqueue(crawlPageJob, { reportId, pageId })),
     enqueueMedia: async (mediaId) => void (await producer.enqueue(fetchMediaJob, { mediaId, round: 0 })),
     preset: (host) => presetForHost(db.pool, host),
+    hashImage: (bytes, opts) => hashPool.hashImage(bytes, opts),
     settings: {
       maxPages: c.maxPages,
       page: {
@@ -323,6 +327,7 @@ export async function startWorker(
       await producer.close();
       await browsers.close();
       await fetcher.close();
+      await hashPool.close();
       await proxy.close();
       notices.close();
       await registrySync.close();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { isHashwatchError } from '../errors.js';
+import type { HashImageOptions, ImageHashes } from '../hashing/index.js';
 import type { Matcher } from '../registry/index.js';
 import type { BrowserPool } from './browser-pool.js';
 import type { DownloadLimits } from './media-download.js';
@@ -30,6 +31,8 @@ export interface CrawlerDeps {
   matcher(): Matcher;
   enqueuePage(reportId: number, pageId: number): Promise<void>;
   enqueueMedia(mediaId: number): Promise<void>;
+  /** Image hashing off the event loop (a worker-thread pool); in-process when absent. */
+  hashImage?: (bytes: Uint8Array, options: HashImageOptions) => Promise<ImageHashes>;
   /** The stored age-gate preset for a host, if any. */
   preset(host: string): Promise<GatePreset | undefined>;
   settings: CrawlSettings;

@@ -40,6 +40,7 @@ export function fetchMediaProcessor(deps: CrawlerDeps) {
         headers: referer ? { referer } : {},
         signal: ctx.signal,
         isKnownSha256: async (sha) => (await contentIdBySha256(db.pool, sha)) !== undefined,
+        ...(deps.hashImage ? { hashImage: deps.hashImage } : {}),
       });
       if (result.kind === 'gone') {
         await setMediaFailed(db.pool, media.id, {

@@ -1,4 +1,5 @@
 import {
+  type HashImageOptions,
   type HashVideoOptions,
   hashImageBytes,
   hashVideo,
@@ -46,6 +47,8 @@ export async function downloadAndHash(
     headers: Record<string, string>;
     signal: AbortSignal;
     isKnownSha256: (sha256: string) => Promise<boolean>;
+    /** Hashes an image (a worker-thread pool in workers); may take ownership of the bytes. */
+    hashImage?: (bytes: Uint8Array, options: HashImageOptions) => Promise<ImageHashes>;
   },
 ): Promise<DownloadOutcome> {
   const { limits, headers, signal } = opts;
@@ -96,12 +99,14 @@ export async function downloadAndHash(
       const bytes = await collectCapped(rest(), limits.maxImageBytes, new URL(res.url).hostname);
       const sha256 = sha256Hex(bytes);
       if (await opts.isKnownSha256(sha256)) return { kind: 'known', sha256, httpStatus: res.status };
-      const hashes = await hashImageBytes(bytes, {
+      // Read the size first: a worker-thread pool takes ownership of (and empties) the buffer.
+      const size = bytes.byteLength;
+      const hashes = await (opts.hashImage ?? hashImageBytes)(bytes, {
         maxInputPixels: limits.maxImagePixels,
         maxInputBytes: limits.maxImageBytes,
         dihedral: true,
       });
-      return { kind: 'hashed', hashes, bytes: bytes.byteLength, httpStatus: res.status };
+      return { kind: 'hashed', hashes, bytes: size, httpStatus: res.status };
     }
     case 'video': {
       let bytes = 0;
