@@ -103,6 +103,8 @@ const schema = z.object({
   NOTICE_REVIEW: bool.default(true),
   NOTICE_BATCH_CRON: z.string().default('0 0 6 * * 1'),
   NOTICE_BATCH_TZ: z.string().default('UTC'),
+  NOTICE_MAX_LEVEL: int(1, 10).default(3),
+  RECHECK_EVERY_MINUTES: int(1, 10_080).default(60),
   HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
   HASHWATCH_TOKEN: z.string().optional(),
 });
@@ -175,6 +177,8 @@ export interface Config {
     review: boolean;
     batchCron: string;
     batchTz: string;
+    maxLevel: number;
+    recheckEveryMs: number;
   };
   /** Where CLI commands that talk to a server send their requests. */
   client: { url: string; token: string | undefined };
@@ -278,6 +282,8 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       review: e.NOTICE_REVIEW,
       batchCron: e.NOTICE_BATCH_CRON,
       batchTz: e.NOTICE_BATCH_TZ,
+      maxLevel: e.NOTICE_MAX_LEVEL,
+      recheckEveryMs: e.RECHECK_EVERY_MINUTES * 60_000,
     },
     client: { url: e.HASHWATCH_URL, token: e.HASHWATCH_TOKEN },
   });

@@ -13,6 +13,7 @@ import {
   Politeness,
   presetForHost,
   ReportService,
+  recheckProcessor,
   retroMatchJob,
   retroMatchProcessor,
   startSweeper,
@@ -38,6 +39,7 @@ import {
   noticeAckRoutes,
   noticeBatchJob,
   REPORTS_JOBS,
+  recheckJob,
   seedPlatforms,
 } from './reports/index.js';
 import {
@@ -301,6 +303,16 @@ export async function startWorker(
         ctx.log.info({ created: summary.created.length, sent: summary.sends.length }, 'notice batch done');
         return summary.created.length;
       }),
+      handle(
+        recheckJob,
+        recheckProcessor({
+          ...deps,
+          notices: notices.notices,
+          matcher: () => registrySync.matcher,
+          send: !config.notices.review,
+          maxLevel: config.notices.maxLevel,
+        }),
+      ),
     ],
     connection: redis,
     prefix: config.redis.prefix,
@@ -318,6 +330,13 @@ export async function startWorker(
       'weekly-notice-batch',
       { pattern: config.notices.batchCron, tz: config.notices.batchTz },
       { name: noticeBatchJob.name, data: {} },
+    );
+  await producer
+    .queue(recheckJob.queue)
+    .upsertJobScheduler(
+      'recheck',
+      { every: config.notices.recheckEveryMs },
+      { name: recheckJob.name, data: {} },
     );
   const sweeper = startSweeper(deps, { everyMs: 60_000, olderThanMs: 5 * 60_000 });
   return {

@@ -43,6 +43,7 @@ export {
 } from './page/page-crawler.js';
 export { Politeness, type PolitenessOptions } from './politeness.js';
 export { presetForHost, upsertPreset } from './preset.store.js';
+export { type RecheckDeps, recheckProcessor } from './recheck.processor.js';
 export { getReport, type ReportDetail, type ReportRow, reportDetail } from './report.store.js';
 export {
   checkReportUrl,

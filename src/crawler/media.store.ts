@@ -243,3 +243,19 @@ export async function staleMedia(db: Queryable, olderThanMs: number, limit: numb
   );
   return rows.map((r) => Number(r.id));
 }
+
+/** The SHA-256 of what a media location served when it was hashed. */
+export async function contentSha256OfMedia(db: Queryable, mediaId: number): Promise<string | undefined> {
+  const { rows } = await db.query(
+    'SELECT c.sha256 FROM media m JOIN contents c ON c.id = m.content_id WHERE m.id = $1',
+    [mediaId],
+  );
+  return rows[0]?.sha256;
+}
+
+/** Media found gone on a recheck. */
+export async function markMediaGone(db: Queryable, mediaIds: number[]): Promise<void> {
+  await db.query("UPDATE media SET status = 'gone', last_verified_at = now() WHERE id = ANY($1::bigint[])", [
+    mediaIds,
+  ]);
+}

@@ -9,4 +9,13 @@ export const noticeBatchJob = defineJob({
   options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
 });
 
-export const REPORTS_JOBS = [noticeBatchJob];
+
+/** After a notice's deadline: re-fetch each URL, record removals, follow up on what is still up. */
+export const recheckJob = defineJob({
+  name: 'recheck',
+  queue: 'notices',
+  schema: z.object({}).strict(),
+  options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+});
+
+export const REPORTS_JOBS = [noticeBatchJob, recheckJob];
