@@ -18,7 +18,7 @@ export {
 } from './delivery.js';
 export { NOTICE_ERROR_CODES, NoticeError, type NoticeErrorCode } from './errors.js';
 export { bestPattern, hostCandidates, normalizeHostPattern } from './host-pattern.js';
-export { noticeBatchJob, recheckJob, REPORTS_JOBS } from './jobs.js';
+export { noticeBatchJob, REPORTS_JOBS, recheckJob } from './jobs.js';
 export { TAKE_IT_DOWN_IN_FORCE } from './legal-bases.js';
 export { getNotice, listNotices, type NoticeRow, type NoticeStatus } from './notice.store.js';
 export {

@@ -9,7 +9,6 @@ export const noticeBatchJob = defineJob({
   options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
 });
 
-
 /** After a notice's deadline: re-fetch each URL, record removals, follow up on what is still up. */
 export const recheckJob = defineJob({
   name: 'recheck',
