@@ -54,6 +54,7 @@ import {
   sessionPlugin,
   webRoutes,
 } from './server/index.js';
+import { type AllowlistEntry, triagePage, triageRoutes } from './server/triage/index.js';
 
 /**
  * The composition root: the only place that builds pools, Redis connections and the stages, and
@@ -167,6 +168,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const redis = createRedisConnection(config.redis.url, 'producer', 'hashwatch-serve');
   const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
   const { cases, reports } = services(config, db, producer, log);
+  const triage = { db, allowlist: (e: AllowlistEntry) => cases.allowlist(e) };
   if (config.notices.platformsFile) {
     const n = await seedPlatforms(db.pool, config.notices.platformsFile);
     log.info({ platforms: n }, 'platform directory seeded');
@@ -189,6 +191,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     plugins: [
       // First: it decorates the root so that requireUser works in every sibling plugin.
       { plugin: sessionPlugin({ accounts, cookieSecure: a.cookieSecure }) },
+      { prefix: '/api/v1', plugin: (api) => triageRoutes(api, triage) },
       {
         prefix: '/api/v1',
         plugin: (api) =>
@@ -216,6 +219,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
           await reportPage(web, { reports, maxDepth: config.crawler.maxDepth, perHour: 30 });
           await web.register(loginRoutes, { attemptsPerMinute: a.loginAttemptsPerMinute, afterLogin: '/' });
           await noticeAckRoutes(web, { pool: db.pool });
+          await triagePage(web, triage);
         },
       },
     ],
