@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { crawlPageJob, ReportService } from '../../src/crawler/index.js';
@@ -7,8 +9,9 @@ import { createRedisConnection, Producer } from '../../src/queue/index.js';
 import { CaseService } from '../../src/registry/index.js';
 import { type FixtureSite, startFixtureSite } from '../fixtures/site/index.js';
 import { migratedDatabase } from '../helpers/app.js';
+import { probes, scanFiles, scanPostgres, scanRedis, scanText } from '../helpers/byte-scan.js';
 import { eventually } from '../helpers/process.js';
-import { createTestPrefix, REDIS_URL, silentLog } from '../helpers/services.js';
+import { createTestPrefix, REDIS_URL } from '../helpers/services.js';
 
 /**
  * The whole pipeline on the fixture tube site, with the real Postgres, Redis and Chromium: a report
@@ -24,6 +27,8 @@ describe('crawl pipeline on the fixture site', () => {
   const prefix = createTestPrefix();
   const redis = createRedisConnection(REDIS_URL, 'producer');
   let caseId = 0;
+  const logLines: string[] = [];
+  const started = Date.now();
 
   beforeAll(async () => {
     site = await startFixtureSite();
@@ -75,7 +80,11 @@ describe('crawl pipeline on the fixture site', () => {
         maxDepth: 2,
       },
     );
-    worker = await startWorker(config, silentLog);
+    // Capture every log line of the worker (at debug) to prove no media bytes are ever logged.
+    worker = await startWorker(
+      config,
+      pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -151,4 +160,24 @@ describe('crawl pipeline on the fixture site', () => {
     const pagesAfter = await env.db.pool.query('SELECT count(*)::int AS n FROM pages');
     expect(pagesAfter.rows[0].n).toBe(pagesBefore.rows[0].n);
   });
+
+  it('kept no media bytes: not in Postgres, Redis, the logs or the temp directory', async () => {
+    const files = site.media
+      .filter((m) => !m.removed && m.kind === 'image')
+      .map((m) => site.mediaBytes(m.id));
+    files.push(site.hlsSourceBytes(site.media.find((m) => m.via === 'hls')?.id ?? ''));
+    const needles = probes(files);
+    expect(needles.length).toBeGreaterThan(100);
+    expect(await scanPostgres(env.db.pool, needles)).toEqual({});
+    expect(await scanRedis(redis, prefix.prefix, needles)).toEqual({});
+    expect(scanText(logLines.join(''), needles)).toBe(0);
+    expect(logLines.length).toBeGreaterThan(3);
+    expect(await scanFiles(tmpdir(), started, needles)).toEqual({});
+    // The scan can find bytes: a row that holds some is reported.
+    await env.db.pool.query(
+      "INSERT INTO audit_log (actor, action, prev_hash, hash, detail) VALUES ('t', 'probe', '', 'probe', $1)",
+      [{ b: Buffer.from(needles[0] ?? []).toString('base64') }],
+    );
+    expect(await scanPostgres(env.db.pool, needles)).toEqual({ audit_log: 1 });
+  }, 120_000);
 });

@@ -26,7 +26,7 @@ describe('hashwatch scan', () => {
 
   beforeAll(async () => {
     site = await startFixtureSite();
-    dir = await mkdtemp(join(tmpdir(), 'hw-scan-'));
+    dir = await mkdtemp(join(tmpdir(), 'hw-test-inputs-scan-'));
   }, 60_000);
   afterAll(async () => {
     await site?.close();
