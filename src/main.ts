@@ -54,6 +54,7 @@ import {
   sessionPlugin,
   webRoutes,
 } from './server/index.js';
+import { noticesPage } from './server/notices/index.js';
 import { type AllowlistEntry, triagePage, triageRoutes } from './server/triage/index.js';
 
 /**
@@ -169,6 +170,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
   const { cases, reports } = services(config, db, producer, log);
   const triage = { db, allowlist: (e: AllowlistEntry) => cases.allowlist(e) };
+  const notices = noticeService(config, db, log);
   if (config.notices.platformsFile) {
     const n = await seedPlatforms(db.pool, config.notices.platformsFile);
     log.info({ platforms: n }, 'platform directory seeded');
@@ -220,6 +222,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
           await web.register(loginRoutes, { attemptsPerMinute: a.loginAttemptsPerMinute, afterLogin: '/' });
           await noticeAckRoutes(web, { pool: db.pool });
           await triagePage(web, triage);
+          await noticesPage(web, { db, notices: notices.notices });
         },
       },
     ],
@@ -229,6 +232,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     app,
     async close() {
       await app.close();
+      notices.close();
       await producer.close();
       await closeAll(db, redis);
     },

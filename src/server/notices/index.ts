@@ -1,0 +1,1 @@
+export { type NoticesPageOptions, noticesPage } from './notices.page.js';
