@@ -33,13 +33,17 @@ export function fetchMediaProcessor(deps: CrawlerDeps) {
     const permit = await deps.politeness.request(media.host);
     if (!permit.ok) return ctx.delay(permit.retryInMs);
     const referer = await refererOf(db.pool, media.id);
+    let knownContentId: number | undefined;
     let outcome: string;
     try {
       const result = await downloadAndHash(deps.fetcher, media.url, {
         limits: deps.settings.download,
         headers: referer ? { referer } : {},
         signal: ctx.signal,
-        isKnownSha256: async (sha) => (await contentIdBySha256(db.pool, sha)) !== undefined,
+        isKnownSha256: async (sha) => {
+          knownContentId = await contentIdBySha256(db.pool, sha);
+          return knownContentId !== undefined;
+        },
         ...(deps.hashImage ? { hashImage: deps.hashImage } : {}),
       });
       if (result.kind === 'gone') {
@@ -53,7 +57,7 @@ export function fetchMediaProcessor(deps: CrawlerDeps) {
       } else {
         const contentId =
           result.kind === 'known'
-            ? ((await contentIdBySha256(db.pool, result.sha256)) as number)
+            ? (knownContentId as number)
             : await insertContent(db.pool, {
                 ...result.hashes,
                 sha256: digest(result.hashes.sha256),

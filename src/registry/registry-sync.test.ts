@@ -98,7 +98,7 @@ describe('RegistrySync across workers', () => {
   });
 });
 
-describe('allow-list', () => {
+describe('allow-list and per-hash disable', () => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
   let cases: CaseService;
   let sync: RegistrySync;
@@ -161,23 +161,6 @@ describe('allow-list', () => {
     );
     expect(sync.matcher.match({ kind: 'image', pdq: near.pdq, pdqQuality: 90 })).toEqual([]);
     expect(ref).toBeTruthy();
-  });
-});
-
-describe('per-hash disable', () => {
-  let env: Awaited<ReturnType<typeof migratedDatabase>>;
-  let cases: CaseService;
-  let sync: RegistrySync;
-
-  beforeAll(async () => {
-    env = await migratedDatabase();
-    cases = new CaseService(env.db);
-    sync = new RegistrySync({ db: env.db, databaseUrl: env.url, log: silentLog, checkpointMs: 60_000 });
-    await sync.start();
-  });
-  afterAll(async () => {
-    await sync.close();
-    await env.close();
   });
 
   it('stops and restores matching of one hash on every worker, leaving the rest of the case', async () => {

@@ -3,19 +3,9 @@
  * the same shape as `hashwatch hash --json` but without the file name, which never leaves the device.
  */
 
-/** PDQ of one sampled video frame. */
-export interface FrameHash {
-  ms: number;
-  pdq: string;
-  pdqQuality: number;
-}
+import type { FrameHash, VariantHash } from '../../../../registry/types.js';
 
-/** PDQ of a registry-side variant of an image (a crop), so a cropped copy still matches. */
-export interface VariantHash {
-  name: string;
-  pdq: string;
-  pdqQuality: number;
-}
+export type { FrameHash, VariantHash };
 
 /** Fingerprints of one image. */
 export interface ImageItem {
