@@ -5,7 +5,8 @@
  * default policy (PDQ ≤ 31 bits, quality ≥ 50, dihedral on).
  *
  *   npm run eval:robustness -- [dir ...] [--baseline] [--no-trim] [--no-dihedral] [--no-variants]
- *     [--no-untrimmed] [--variants crop-c05,crop-l15,...,untrimmed] [--max-side 1024] [--json]
+ *     [--no-untrimmed] [--no-turns] [--variants crop-c05,crop-l15,...,untrimmed,mirror,rotate90]
+ *     [--edge-lookahead 0|1] [--max-side 1024] [--json]
  *
  * Default dir: test/fixtures/photos. `--baseline` is plain PDQ (no border trimming, no dihedral
  * queries, no registry variants); the `--no-*` flags switch off one step each, to see what it
@@ -17,7 +18,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { progress } from '../src/cli/progress.js';
-import { type CropSpec, cropSpec, REGISTRATION_CROPS } from '../src/hashing/index.js';
+import {
+  type CropSpec,
+  cropSpec,
+  REGISTRATION_CROPS,
+  REGISTRATION_TURNS,
+  type TurnName,
+} from '../src/hashing/index.js';
 import { EDITS } from './robustness/edits.js';
 import { loadPhotos, type Photo } from './robustness/photos.js';
 import { markdown, summarise } from './robustness/report.js';
@@ -29,21 +36,25 @@ function option(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
 }
-const valued = new Set(['--variants', '--max-side']);
+const valued = new Set(['--variants', '--max-side', '--edge-lookahead']);
 const dirs = argv.filter((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
 if (dirs.length === 0) dirs.push('test/fixtures/photos');
 
 function parseVariants(list: string): CropSpec[] {
   return list
     .split(',')
-    .filter((name) => name !== '' && name !== 'untrimmed')
+    .filter((name) => name !== '' && name !== 'untrimmed' && !TURNS.includes(name as TurnName))
     .map((name) => {
       const m = /^crop-([clrtb])(\d{2})$/.exec(name);
-      if (!m) throw new Error(`--variants: "${name}" is not crop-<c|l|r|t|b><two-digit percent>`);
+      if (!m)
+        throw new Error(
+          `--variants: "${name}" is not crop-<c|l|r|t|b><two-digit percent>, untrimmed, or one of ${TURNS.join(', ')}`,
+        );
       return cropSpec(m[1] as 'c' | 'l' | 'r' | 't' | 'b', Number(m[2]));
     });
 }
 
+const TURNS: readonly string[] = ['mirror', 'rotate90', 'rotate270'];
 const baseline = flag('baseline');
 const list = option('variants');
 const noVariants = baseline || flag('no-variants');
@@ -54,6 +65,14 @@ const cfg: EvalConfig = {
   // Listed explicitly with --variants; otherwise on unless switched off.
   untrimmed:
     !noVariants && !flag('no-untrimmed') && (list === undefined || list.split(',').includes('untrimmed')),
+  turns:
+    noVariants || flag('no-turns')
+      ? []
+      : list !== undefined
+        ? (list.split(',').filter((n) => TURNS.includes(n)) as TurnName[])
+        : REGISTRATION_TURNS,
+  trimOptions:
+    option('edge-lookahead') === undefined ? {} : { edgeLookahead: Number(option('edge-lookahead')) },
 };
 const maxSide = Number(option('max-side') ?? Number.POSITIVE_INFINITY);
 if (!(maxSide >= 16))
@@ -63,6 +82,8 @@ const steps = [
   cfg.dihedral ? 'dihedral queries' : '',
   cfg.variants.length ? `variants ${cfg.variants.map((v) => v.name).join(', ')}` : '',
   cfg.untrimmed ? 'untrimmed variant' : '',
+  cfg.turns.length ? `turns ${cfg.turns.join(', ')}` : '',
+  cfg.trimOptions.edgeLookahead !== undefined ? `edge lookahead ${cfg.trimOptions.edgeLookahead}` : '',
 ].filter(Boolean);
 const title = steps.length
   ? `PDQ + ${steps.join(' + ')}`

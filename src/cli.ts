@@ -1,17 +1,38 @@
 import { Command, Option } from 'commander';
-import { addAuditCommand } from './cli/audit.js';
-import { addHashCommand } from './cli/hash.js';
 import { runUntilSignal } from './cli/lifecycle.js';
-import { addMatchCommand } from './cli/match.js';
-import { addNoticesCommand } from './cli/notices.js';
-import { registerCommand } from './cli/register.js';
-import { reportCommand } from './cli/report.js';
-import { scanCommand } from './cli/scan.js';
-import { addTokenCommand } from './cli/token.js';
-import { addUserCommand } from './cli/user.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { runMigrations, startServer, startWorker } from './main.js';
+
+// Command modules are imported when their command runs, not at start-up: `main.js` alone pulls in
+// fastify, BullMQ, pg and playwright (seconds of loading), and `hash` needs none of them.
+const main = () => import('./main.js');
+
+/** Every top-level command, so that a command line naming one loads that command's module only. */
+const COMMANDS = [
+  'serve',
+  'worker',
+  'up',
+  'migrate',
+  'hash',
+  'match',
+  'notices',
+  'user',
+  'scan',
+  'audit',
+  'register',
+  'report',
+  'token',
+] as const;
+
+/** The command asked for: the first word that is not an option (undefined for `--help`, `help`, …). */
+const firstWord = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const asked = COMMANDS.find((c) => c === firstWord);
+
+/**
+ * Whether to define a command whose definition lives in its own (heavy) module: always for help and
+ * unknown words, so `--help` lists everything; otherwise only the command asked for.
+ */
+const wanted = (name: (typeof COMMANDS)[number]) => asked === undefined || asked === name;
 
 /** Everything a command needs, built lazily so `--help` works without a valid environment. */
 function context(): { config: Readonly<Config>; log: Logger } {
@@ -39,6 +60,7 @@ program
   .option('--no-migrate', 'do not apply database migrations at start')
   .action(async (opts: { migrate: boolean }) => {
     const { config, log } = withMigrate(context(), opts.migrate);
+    const { startServer } = await main();
     await runUntilSignal(log, config.worker.shutdownGraceMs, async () => [await startServer(config, log)]);
   });
 
@@ -50,6 +72,7 @@ program
   .action(async (opts: { migrate: boolean; queues?: string }) => {
     const { config, log } = withMigrate(context(), opts.migrate);
     const queues = opts.queues?.split(',').map((q) => q.trim());
+    const { startWorker } = await main();
     await runUntilSignal(log, config.worker.shutdownGraceMs, async () => [
       await startWorker(config, log, queues ? { queues } : {}),
     ]);
@@ -60,6 +83,7 @@ program
   .description('run the server and a worker in one process (a quick start on one machine)')
   .action(async () => {
     const { config, log } = context();
+    const { runMigrations, startServer, startWorker } = await main();
     await runUntilSignal(log, config.worker.shutdownGraceMs, async () => {
       if (config.db.migrateOnStart) await runMigrations(config, log);
       const noMigrate = { ...config, db: { ...config.db, migrateOnStart: false } };
@@ -75,13 +99,13 @@ program
   .description('create the database if needed and apply pending migrations')
   .action(async () => {
     const { config, log } = context();
-    await runMigrations(config, log);
+    await (await main()).runMigrations(config, log);
   });
 
-addHashCommand(program, () => context().config);
-addMatchCommand(program, () => context().config);
-addNoticesCommand(program, context);
-addUserCommand(program, () => context().config);
+if (wanted('hash')) (await import('./cli/hash.js')).addHashCommand(program, () => context().config);
+if (wanted('match')) (await import('./cli/match.js')).addMatchCommand(program, () => context().config);
+if (wanted('notices')) (await import('./cli/notices.js')).addNoticesCommand(program, context);
+if (wanted('user')) (await import('./cli/user.js')).addUserCommand(program, () => context().config);
 
 program
   .command('scan')
@@ -98,6 +122,7 @@ program
       o: { registry?: string; depth: number; maxPages: number; timeout: number; json?: boolean },
     ) => {
       const { config } = context();
+      const { scanCommand } = await import('./cli/scan.js');
       process.exitCode = await scanCommand(
         url,
         {
@@ -111,7 +136,7 @@ program
       );
     },
   );
-addAuditCommand(program, () => context().config);
+if (wanted('audit')) (await import('./cli/audit.js')).addAuditCommand(program, () => context().config);
 
 program
   .command('register')
@@ -142,6 +167,7 @@ program
       },
     ) => {
       const { config } = context();
+      const { registerCommand } = await import('./cli/register.js');
       process.exitCode = await registerCommand(file, {
         server: (o.server ?? config.client.url).replace(/\/$/, ''),
         token: o.token ?? config.client.token,
@@ -172,6 +198,7 @@ program
       o: { csv?: string; note?: string; depth?: number; json?: boolean; server?: string; token?: string },
     ) => {
       const { config } = context();
+      const { reportCommand } = await import('./cli/report.js');
       process.exitCode = await reportCommand(urls, o.csv, {
         server: (o.server ?? config.client.url).replace(/\/$/, ''),
         token: o.token ?? config.client.token,
@@ -191,6 +218,7 @@ program
   .requiredOption('--scope <scopes>', 'comma-separated: register, report')
   .action(async (o: { name: string; scope: string }) => {
     const { config } = context();
+    const { addTokenCommand } = await import('./cli/token.js');
     process.exitCode = await addTokenCommand(
       config,
       o.name,

@@ -12,7 +12,10 @@ import {
   pdqHash,
   popcount32,
   registrationVariants,
+  type TrimOptions,
+  type TurnName,
   trimBorders,
+  turnVariants,
   untrimmedVariant,
 } from '../../src/hashing/index.js';
 import { DEFAULT_MATCH_POLICY, Matcher, type RegistryHashRow } from '../../src/registry/index.js';
@@ -27,6 +30,10 @@ export interface EvalConfig {
   variants: readonly CropSpec[];
   /** Register the `untrimmed` variant when trimming removed something. */
   untrimmed: boolean;
+  /** Registered turns and flips of the trimmed original, hashed from its pixels. */
+  turns: readonly TurnName[];
+  /** Tuning of border trimming, on both sides (default: the code's defaults). */
+  trimOptions: TrimOptions;
 }
 
 /** One hashed copy: an edit of a photo, or the original itself (`edit` = `original`). */
@@ -59,7 +66,7 @@ export async function hashQueries(
   tick: (photo: Photo) => void,
 ): Promise<Query[]> {
   const queries: Query[] = [];
-  const opts = { dihedral: cfg.dihedral, trimBorders: cfg.trim };
+  const opts = { dihedral: cfg.dihedral, trimBorders: cfg.trim, trim: cfg.trimOptions };
   for (const [i, photo] of photos.entries()) {
     // sharp runs on libuv's pool, so the edits of one photo are made in parallel; hashing is serial JS.
     const copies = await Promise.all(edits.map((e) => e.apply(photo.src, i)));
@@ -82,7 +89,8 @@ export async function registerPhotos(
   for (const [itemId, photo] of photos.entries()) {
     const h = await hashImageBytes(photo.bytes, {
       trimBorders: cfg.trim,
-      variants: { crops: cfg.variants, untrimmed: cfg.untrimmed },
+      trim: cfg.trimOptions,
+      variants: { crops: cfg.variants, untrimmed: cfg.untrimmed, turns: cfg.turns },
     });
     qualities.push(h.pdqQuality);
     const row = (signal: RegistryHashRow['signal'], value: string, quality: number | null, variant: string) =>
@@ -116,12 +124,13 @@ export async function variantCost(
   for (const [k, photo] of [...photos.slice(0, 1), ...photos].entries()) {
     const d = await decodeImage(photo.bytes);
     const full = { pixels: d.pixels, width: d.width, height: d.height, channels: d.channels };
-    const img = cfg.trim ? trimBorders(full).image : full;
+    const img = cfg.trim ? trimBorders(full, cfg.trimOptions).image : full;
     let t = performance.now();
     pdqHash(img.pixels, img.width, img.height, img.channels);
     pdqMs += performance.now() - t;
     t = performance.now();
     registrationVariants(img, cfg.variants);
+    turnVariants(img, cfg.turns);
     if (cfg.untrimmed) untrimmedVariant(full, img);
     variantsMs += performance.now() - t;
     megapixels += (img.width * img.height) / 1e6;

@@ -2,7 +2,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { sniffMedia } from '../crawler/index.js';
+// The module itself, not `crawler/index.js`: that loads playwright and BullMQ, seconds of start-up.
+import { sniffMedia } from '../crawler/net/sniff.js';
 import { isHashwatchError } from '../errors.js';
 import {
   type HashImageOptions,

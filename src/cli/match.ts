@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { matchPolicy } from '../main.js';
 import type { ItemMatch } from '../registry/index.js';
 import { forEachHashed, hashingFromConfig, type LocalResult } from './hash.js';
-import { loadRegistryFile, type RegistryFile, RegistryFileError } from './registry-file.js';
+import type { RegistryFile } from './registry-file.js';
 
 /** One match as `hashwatch match` prints it: the registry entry's file instead of internal ids. */
 export type FileMatch = { file: string | null; line: number } & Omit<ItemMatch, 'itemId' | 'caseId'>;
@@ -29,6 +28,12 @@ export async function matchCommand(
   json: boolean,
   config: Readonly<Config>,
 ): Promise<number> {
+  // Loaded when the command runs: `main.js` and the registry schemas are heavy, and `scan` and
+  // `--help` load this module without needing them.
+  const [{ matchPolicy }, { loadRegistryFile, RegistryFileError }] = await Promise.all([
+    import('../main.js'),
+    import('./registry-file.js'),
+  ]);
   let registry: RegistryFile;
   try {
     registry = await loadRegistryFile(registryPath, matchPolicy(config));

@@ -26,11 +26,15 @@ export {
 export {
   DIHEDRAL_NAMES,
   type DihedralName,
+  type LumaView,
+  lumaRegion,
+  lumaView,
   PDQ_EMPTY_HASH,
   PDQ_MIN_DIMENSION,
   type PdqResult,
   type PixelChannels,
   pdqHash,
+  pdqHashOfLuma,
 } from './pdq.js';
 export type { SignalType, SignalTypeName } from './signal-type.js';
 export { getSignalType, isSignalTypeName, SIGNAL_TYPES } from './signals/all.js';
@@ -40,9 +44,14 @@ export {
   MIN_VARIANT_SIDE,
   type PdqVariant,
   REGISTRATION_CROPS,
+  REGISTRATION_TURNS,
   registrationVariants,
+  type TurnName,
+  turnLuma,
+  turnVariants,
   untrimmedVariant,
   type VariantOptions,
+  type VariantSource,
 } from './variants.js';
 export { matchVpdq, prepareVpdqFrames, VPDQ_DEFAULTS, type VpdqFrame } from './vpdq.js';
 

@@ -19,8 +19,25 @@ import { blockhash } from './blockhash.js';
 import { type DecodeOptions, decodeImage } from './decode-image.js';
 import { fileDigestsAsync } from './digest.js';
 import { type ContentBox, type TrimOptions, trimBorders } from './image-prep.js';
-import { type DihedralName, pdqHash, pdqHashWithDihedrals } from './pdq.js';
-import { type PdqVariant, registrationVariants, untrimmedVariant, type VariantOptions } from './variants.js';
+import {
+  type DihedralName,
+  type LumaView,
+  lumaRegion,
+  lumaView,
+  type PdqDihedralResult,
+  type PdqResult,
+  pdqHash,
+  pdqHashOfLuma,
+  pdqHashWithDihedrals,
+  pdqHashWithDihedralsOfLuma,
+} from './pdq.js';
+import {
+  type PdqVariant,
+  registrationVariants,
+  turnVariants,
+  untrimmedVariant,
+  type VariantOptions,
+} from './variants.js';
 
 /** Options of {@link hashImageBytes}: the decoder's limits plus the preparation steps. */
 export interface HashImageOptions extends DecodeOptions {
@@ -60,7 +77,7 @@ export interface ImageHashes {
   hashedBox?: ContentBox;
   /** The 8 dihedral PDQ hashes, when asked for (`original` equals `pdq`). */
   pdqDihedral?: Record<DihedralName, string>;
-  /** Registry-side PDQ variants, when asked for: crops of the hashed pixels, then `untrimmed` (see `variants.ts`). */
+  /** Registry-side PDQ variants, when asked for: crops and turns of the hashed pixels, then `untrimmed` (see `variants.ts`). */
   variants?: PdqVariant[];
 }
 
@@ -82,16 +99,27 @@ export async function hashImageBytes(
   };
   const trimmed = options.trimBorders === false ? null : trimBorders(full, options.trim);
   const img = trimmed?.image ?? full;
+  const withVariants = options.variants !== undefined && options.variants !== false;
+  // With variants, the image's PDQ, its crops and `untrimmed` are all computed from one luminance
+  // plane of the untrimmed pixels (same hashes as from the pixels, one conversion instead of up to
+  // eight). Without, PDQ converts the pixels as it streams through them, which is cheaper still.
+  const plane = withVariants ? lumaView(full.pixels, full.width, full.height, full.channels) : null;
+  const imgLuma = plane && trimmed ? lumaRegion(plane, trimmed.box) : plane;
 
   let pdq: string;
   let pdqQuality: number;
   let pdqDihedral: Record<DihedralName, string> | undefined;
   if (options.dihedral === true) {
-    const d = pdqHashWithDihedrals(img.pixels, img.width, img.height, img.channels);
+    const d: PdqDihedralResult = imgLuma
+      ? pdqHashWithDihedralsOfLuma(imgLuma)
+      : pdqHashWithDihedrals(img.pixels, img.width, img.height, img.channels);
     ({ quality: pdqQuality, hashes: pdqDihedral } = d);
     pdq = d.hashes.original;
   } else {
-    ({ hash: pdq, quality: pdqQuality } = pdqHash(img.pixels, img.width, img.height, img.channels));
+    const p: PdqResult = imgLuma
+      ? pdqHashOfLuma(imgLuma)
+      : pdqHash(img.pixels, img.width, img.height, img.channels);
+    ({ hash: pdq, quality: pdqQuality } = p);
   }
   await yieldToEventLoop();
   const block = blockhash(img.pixels, img.width, img.height, img.channels);
@@ -109,11 +137,12 @@ export async function hashImageBytes(
   };
   if (trimmed !== null && trimmed.image !== full) hashes.hashedBox = trimmed.box;
   if (pdqDihedral !== undefined) hashes.pdqDihedral = pdqDihedral;
-  if (options.variants !== undefined && options.variants !== false) {
-    const v = options.variants === true ? {} : options.variants;
+  if (withVariants) {
+    const v = options.variants === true ? {} : (options.variants as VariantOptions);
     await yieldToEventLoop();
-    const variants = registrationVariants(img, v.crops);
-    const untrimmed = v.untrimmed === false ? null : untrimmedVariant(full, img);
+    const variants = registrationVariants(imgLuma as LumaView, v.crops);
+    variants.push(...turnVariants(imgLuma as LumaView, v.turns));
+    const untrimmed = v.untrimmed === false ? null : untrimmedVariant(plane as LumaView, img);
     if (untrimmed !== null) variants.push(untrimmed);
     hashes.variants = variants;
   }

@@ -68,6 +68,25 @@ describe('trimBorders', () => {
     expect(pdq(image)).toBe(pdq(await raw(PHOTO)));
   });
 
+  it('trims a blended transition line left between a bar and the picture, with the bar', () => {
+    // A 20-line black bar, one line that is mostly bar (10% of it picture-bright, as JPEG leaves a
+    // bar's last line), then the picture: that line is neither bar nor a clear edge.
+    const w = 200;
+    const h = 120;
+    const pixels = new Uint8Array(w * h * 4).fill(255);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        const v = y < 20 ? 0 : y === 20 ? (x % 10 === 0 ? 180 : 12) : 150 + ((x * 7 + y * 3) % 90);
+        pixels.fill(v, p, p + 3);
+      }
+    }
+    const img: RawImage = { pixels, width: w, height: h, channels: 4 };
+    expect(findContentBox(img)).toEqual({ left: 0, top: 21, width: w, height: h - 21 });
+    // The stricter rule (no lookahead) keeps the whole side, as before.
+    expect(findContentBox(img, { edgeLookahead: 0 })).toEqual({ left: 0, top: 0, width: w, height: h });
+  });
+
   it('leaves photos without borders alone', () => {
     expect(findContentBox(photo)).toEqual({ left: 0, top: 0, width: 800, height: 502 });
   });

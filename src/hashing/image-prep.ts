@@ -12,7 +12,10 @@
  *   the line's median colour), and the run continues while lines stay uniform to that same colour;
  * - the run must end in a clear edge: ≥ 25% of the pixels of the first content line differ by more
  *   than `tolerance` from the pixel beside them in the last border line. A smooth gradient such as
- *   a clear sky drifts away from the edge colour one small step at a time, and is left alone;
+ *   a clear sky drifts away from the edge colour one small step at a time, and is left alone.
+ *   JPEG (and resizing) often leaves one transition line between a bar and the picture, a blend of
+ *   the two that fails this test; so when the first content line is not a clear edge, the line
+ *   after it is tried against the bar too, and when that one is, both are trimmed (`edgeLookahead`);
  * - a run reaching `maxFractionPerSide` (default 40%) is a flat area, not a bar: that side is kept.
  * So an image is never trimmed to nothing, and a flat image is not trimmed at all.
  *
@@ -44,6 +47,11 @@ export interface TrimOptions {
   tolerance?: number;
   /** A run of border lines reaching this fraction of the side is treated as content, not a bar. */
   maxFractionPerSide?: number;
+  /**
+   * Lines past the end of a border run that may still hold the edge (default 1): a blended
+   * transition line left by JPEG or resizing is trimmed with the bar. 0 is the stricter rule.
+   */
+  edgeLookahead?: number;
 }
 
 const UNIFORM_SHARE = 0.98;
@@ -193,7 +201,11 @@ function borderDepth(
   }
   if (depth >= cap) return 0;
   const edgeOff = Math.ceil(first.count * EDGE_SHARE);
-  return countChanged(img, lineAt(depth), lineAt(depth - 1), o.tolerance, edgeOff) >= edgeOff ? depth : 0;
+  const bar = lineAt(depth - 1);
+  for (let edge = depth; edge <= depth + o.edgeLookahead && edge < cap; edge++) {
+    if (countChanged(img, lineAt(edge), bar, o.tolerance, edgeOff) >= edgeOff) return edge;
+  }
+  return 0;
 }
 
 /**
@@ -201,7 +213,11 @@ function borderDepth(
  * the whole image when nothing qualifies.
  */
 export function findContentBox(img: RawImage, options: TrimOptions = {}): ContentBox {
-  const o = { tolerance: options.tolerance ?? 24, maxFractionPerSide: options.maxFractionPerSide ?? 0.4 };
+  const o = {
+    tolerance: options.tolerance ?? 24,
+    maxFractionPerSide: options.maxFractionPerSide ?? 0.4,
+    edgeLookahead: options.edgeLookahead ?? 1,
+  };
   const { width: w, height: h } = img;
   if (w < 3 || h < 3) return { left: 0, top: 0, width: w, height: h };
   const top = borderDepth(img, 'top', (d) => ({ start: d * w, stride: 1, count: w }), h, o);

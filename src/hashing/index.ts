@@ -37,14 +37,26 @@ export {
 export {
   DIHEDRAL_NAMES,
   type DihedralName,
+  type LumaView,
+  lumaRegion,
+  lumaView,
   PDQ_EMPTY_HASH,
   PDQ_MIN_DIMENSION,
   type PdqDihedralResult,
   type PdqResult,
   pdqHash,
   pdqHashFromLuma,
+  pdqHashOfLuma,
   pdqHashWithDihedrals,
+  pdqHashWithDihedralsOfLuma,
 } from './pdq.js';
+export {
+  disableSharpCache,
+  PREVIEW_MAX_SIDE,
+  type PreviewView,
+  type RawFrame,
+  renderPreview,
+} from './preview-image.js';
 export type { SignalType, SignalTypeName } from './signal-type.js';
 export { getSignalType, isSignalTypeName, SIGNAL_TYPES } from './signals/all.js';
 export {
@@ -53,10 +65,16 @@ export {
   MIN_VARIANT_SIDE,
   type PdqVariant,
   REGISTRATION_CROPS,
+  REGISTRATION_TURNS,
   registrationVariants,
+  type TurnName,
+  turnLuma,
+  turnVariants,
   untrimmedVariant,
   type VariantOptions,
+  type VariantSource,
 } from './variants.js';
+export { readVideoFrames, type VideoFrame, type VideoFrameOptions } from './video-frames.js';
 export {
   matchVpdq,
   prepareVpdqFrames,

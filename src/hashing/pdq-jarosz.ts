@@ -138,6 +138,9 @@ export function jaroszFromPixels(
 
 /**
  * Downsamples a float luminance plane (rows × cols, row-major; not modified) to 64×64 in `out64`.
+ * The plane may be a rectangle of a larger one: row r starts at `offset + r * stride` (by default
+ * the rows are contiguous). Such rows are copied four at a time into `rowBlock` first, so the row
+ * filter's hot loop stays the same; the values are identical either way.
  */
 export function jaroszFromLuma(
   luma: Float32Array,
@@ -145,9 +148,22 @@ export function jaroszFromLuma(
   cols: number,
   s: JaroszScratch,
   out64: Float32Array,
+  stride = cols,
+  offset = 0,
 ): void {
   const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
+  if (stride === cols) {
+    downsample(rows, cols, s, out64, (r0, lanes, dest) => {
+      const from = offset + r0 * cols;
+      boxAlongRows(luma.subarray(from, from + lanes * cols), dest, lanes, cols, windowAlongRows);
+    });
+    return;
+  }
   downsample(rows, cols, s, out64, (r0, lanes, dest) => {
-    boxAlongRows(luma.subarray(r0 * cols, (r0 + lanes) * cols), dest, lanes, cols, windowAlongRows);
+    for (let l = 0; l < lanes; l++) {
+      const from = offset + (r0 + l) * stride;
+      s.rowBlock.set(luma.subarray(from, from + cols), l * cols);
+    }
+    boxAlongRows(s.rowBlock, dest, lanes, cols, windowAlongRows);
   });
 }

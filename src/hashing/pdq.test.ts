@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hammingDistanceHex } from './hex.js';
-import { DIHEDRAL_NAMES, PDQ_EMPTY_HASH, pdqHash, pdqHashFromLuma, pdqHashWithDihedrals } from './pdq.js';
+import { cropImage } from './image-prep.js';
+import {
+  DIHEDRAL_NAMES,
+  lumaRegion,
+  lumaView,
+  PDQ_EMPTY_HASH,
+  pdqHash,
+  pdqHashFromLuma,
+  pdqHashOfLuma,
+  pdqHashWithDihedrals,
+  pdqHashWithDihedralsOfLuma,
+} from './pdq.js';
 import { DCT_MATRIX, torbenMedian } from './pdq-dct.js';
 import { compositeOverWhite, fillLuma } from './pdq-luma.js';
 
@@ -171,6 +182,50 @@ describe('pdqHashFromLuma', () => {
       fillLuma(rgb, w, h, 3, luma);
       expect(pdqHashFromLuma(luma, w, h)).toEqual(pdqHash(rgb, w, h, 3));
     }
+  });
+});
+
+describe('pdqHashOfLuma on a region of one luminance plane', () => {
+  it('equals pdqHash of the cropped pixels, for every channel layout and crop', () => {
+    const rgb = pattern(173, 131, 5);
+    const layouts = {
+      1: rgb.filter((_, i) => i % 3 === 0),
+      3: rgb,
+      // Some pixels half transparent, so the composite over white is exercised too.
+      4: Uint8Array.from({ length: 173 * 131 * 4 }, (_, i) =>
+        i % 4 === 3 ? (i % 44 === 3 ? 128 : 255) : rgb[(i >> 2) * 3 + (i % 4)]!,
+      ),
+    } as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 3, 4),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 3, max: 173 }),
+        fc.integer({ min: 3, max: 131 }),
+        (channels, left, top, w, h) => {
+          const box = { left, top, width: Math.min(w, 173 - left), height: Math.min(h, 131 - top) };
+          const img = { pixels: layouts[channels], width: 173, height: 131, channels };
+          const crop = cropImage(img, box);
+          const view = lumaRegion(lumaView(img.pixels, 173, 131, channels), box);
+          expect(pdqHashOfLuma(view)).toEqual(pdqHash(crop.pixels, crop.width, crop.height, channels));
+          expect(pdqHashWithDihedralsOfLuma(view)).toEqual(
+            pdqHashWithDihedrals(crop.pixels, crop.width, crop.height, channels),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('takes the 64×64 shortcut on a region too, and refuses a region outside the plane', () => {
+    const rgb = pattern(100, 90, 3);
+    const box = { left: 20, top: 11, width: 64, height: 64 };
+    const crop = cropImage({ pixels: rgb, width: 100, height: 90, channels: 3 }, box);
+    const plane = lumaView(rgb, 100, 90, 3);
+    expect(pdqHashOfLuma(lumaRegion(plane, box))).toEqual(pdqHash(crop.pixels, 64, 64, 3));
+    expect(() => lumaRegion(plane, { ...box, left: 40 })).toThrow(RangeError);
+    expect(() => pdqHashOfLuma({ ...plane, stride: 99 })).toThrow(RangeError);
   });
 });
 

@@ -130,12 +130,118 @@ export function pdqHash(
  * be comparable with {@link pdqHash}.
  */
 export function pdqHashFromLuma(luma: Float32Array, width: number, height: number): PdqResult {
-  assertDimensions(width, height, luma.length, 1);
-  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION) return { hash: PDQ_EMPTY_HASH, quality: 0 };
-  if (width === 64 && height === 64) a64.set(luma.subarray(0, 4096));
-  else jaroszFromLuma(luma, height, width, scratchFor(height, width), a64);
-  const quality = finishDct();
+  return pdqHashOfLuma({ luma, width, height, stride: width, offset: 0 });
+}
+
+/**
+ * A float32 luminance plane, or a rectangle of one: `width × height` values, row r starting at
+ * `luma[offset + r * stride]`. Several PDQs of one image (its crops, the image before and after
+ * trimming) are computed from one plane, so the luminance is converted once and nothing is copied.
+ */
+export interface LumaView {
+  luma: Float32Array;
+  width: number;
+  height: number;
+  stride: number;
+  offset: number;
+}
+
+/** The luminance of 8-bit pixels (grey, RGB or RGBA composited over white) as a new {@link LumaView}. */
+export function lumaView(
+  pixels: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: PixelChannels,
+): LumaView {
+  assertDimensions(width, height, pixels.length, channels);
+  const luma = new Float32Array(width * height);
+  fillLuma(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), width, height, channels, luma);
+  return { luma, width, height, stride: width, offset: 0 };
+}
+
+/** The rectangle `box` (in pixels, inside the view) of a {@link LumaView}, sharing its plane. */
+export function lumaRegion(
+  view: LumaView,
+  box: { left: number; top: number; width: number; height: number },
+): LumaView {
+  const { left, top, width, height } = box;
+  if (
+    left < 0 ||
+    top < 0 ||
+    width < 0 ||
+    height < 0 ||
+    left + width > view.width ||
+    top + height > view.height
+  ) {
+    throw new RangeError(
+      `PDQ: region ${width}×${height}+${left}+${top} is outside ${view.width}×${view.height}`,
+    );
+  }
+  return {
+    luma: view.luma,
+    width,
+    height,
+    stride: view.stride,
+    offset: view.offset + top * view.stride + left,
+  };
+}
+
+function assertView(v: LumaView): void {
+  const { width, height, stride, offset } = v;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+    throw new RangeError(`PDQ: width and height must be non-negative integers (got ${width}×${height})`);
+  }
+  const end = height === 0 || width === 0 ? offset : offset + (height - 1) * stride + width;
+  if (!Number.isInteger(stride) || stride < width || offset < 0 || end > v.luma.length) {
+    throw new RangeError(
+      `PDQ: a ${width}×${height} view (stride ${stride}, offset ${offset}) overruns ${v.luma.length} values`,
+    );
+  }
+}
+
+/** Downsamples and transforms a luminance view into `dct`, returning the quality. */
+function lumaToDct(v: LumaView): number {
+  const { luma, width, height, stride, offset } = v;
+  if (width === 64 && height === 64) {
+    for (let r = 0; r < 64; r++)
+      a64.set(luma.subarray(offset + r * stride, offset + r * stride + 64), r * 64);
+  } else {
+    jaroszFromLuma(luma, height, width, scratchFor(height, width), a64, stride, offset);
+  }
+  return finishDct();
+}
+
+/** PDQ hash of a {@link LumaView}: equal to {@link pdqHash} of the pixels the luminance came from. */
+export function pdqHashOfLuma(view: LumaView): PdqResult {
+  assertView(view);
+  if (view.width < PDQ_MIN_DIMENSION || view.height < PDQ_MIN_DIMENSION) {
+    return { hash: PDQ_EMPTY_HASH, quality: 0 };
+  }
+  const quality = lumaToDct(view);
   return { hash: dctToHex(dct, words), quality };
+}
+
+/** {@link pdqHashWithDihedrals} of a {@link LumaView}. */
+export function pdqHashWithDihedralsOfLuma(view: LumaView): PdqDihedralResult {
+  assertView(view);
+  if (view.width < PDQ_MIN_DIMENSION || view.height < PDQ_MIN_DIMENSION) return emptyDihedrals();
+  return dihedralsFromDct(lumaToDct(view));
+}
+
+function emptyDihedrals(): PdqDihedralResult {
+  const hashes = {} as Record<DihedralName, string>;
+  for (const name of DIHEDRAL_NAMES) hashes[name] = PDQ_EMPTY_HASH;
+  return { quality: 0, hashes };
+}
+
+/** The eight hashes from the DCT in `dct`. */
+function dihedralsFromDct(quality: number): PdqDihedralResult {
+  const hashes = {} as Record<DihedralName, string>;
+  for (const name of DIHEDRAL_NAMES) {
+    dihedralDct(name, dct, aux);
+    hashes[name] = dctToHex(aux, words);
+  }
+  return { quality, hashes };
 }
 
 /**
@@ -151,15 +257,6 @@ export function pdqHashWithDihedrals(
   channels: PixelChannels,
 ): PdqDihedralResult {
   assertDimensions(width, height, pixels.length, channels);
-  const hashes = {} as Record<DihedralName, string>;
-  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION) {
-    for (const name of DIHEDRAL_NAMES) hashes[name] = PDQ_EMPTY_HASH;
-    return { quality: 0, hashes };
-  }
-  const quality = pixelsToDct(pixels, width, height, channels);
-  for (const name of DIHEDRAL_NAMES) {
-    dihedralDct(name, dct, aux);
-    hashes[name] = dctToHex(aux, words);
-  }
-  return { quality, hashes };
+  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION) return emptyDihedrals();
+  return dihedralsFromDct(pixelsToDct(pixels, width, height, channels));
 }

@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashImageBytes } from './hash-image.js';
 import { hammingDistanceHex } from './hex.js';
 import { cropImage, type RawImage } from './image-prep.js';
-import { pdqHash } from './pdq.js';
+import { lumaView, pdqHash } from './pdq.js';
 import {
   cropSpec,
   MIN_VARIANT_SIDE,
   REGISTRATION_CROPS,
+  REGISTRATION_TURNS,
   registrationVariants,
+  turnLuma,
+  turnVariants,
   untrimmedVariant,
 } from './variants.js';
 
@@ -36,6 +39,35 @@ function synthetic(width: number, height: number): RawImage {
 function queryDistance(query: Record<string, string>, registered: string): number {
   return Math.min(...Object.values(query).map((h) => hammingDistanceHex(h, registered)));
 }
+
+describe('turnVariants', () => {
+  it('hash exactly what sharp makes of the turned pixels: flop, rotate(270) and rotate(90)', async () => {
+    // Row names must pass the API's variant pattern, or a registry file would be refused.
+    for (const name of REGISTRATION_TURNS) expect(name).toMatch(/^[a-z0-9-]{1,32}$/);
+    const img = synthetic(157, 96);
+    const rawOpts = { raw: { width: 157, height: 96, channels: 4 as const } };
+    const turned = async (f: (s: Sharp) => Sharp) => {
+      const { data, info } = await f(sharp(img.pixels, rawOpts)).raw().toBuffer({ resolveWithObject: true });
+      return pdqHash(new Uint8Array(data), info.width, info.height, 4);
+    };
+    const expected = {
+      mirror: await turned((s) => s.flop()),
+      rotate90: await turned((s) => s.rotate(270)), // anticlockwise
+      rotate270: await turned((s) => s.rotate(90)), // clockwise
+    };
+    const v = turnVariants(img);
+    expect(v.map((x) => x.name)).toEqual([...REGISTRATION_TURNS]);
+    for (const x of v)
+      expect({ hash: x.pdq, quality: x.pdqQuality }).toEqual(expected[x.name as keyof typeof expected]);
+    // The same from a luminance region (what hashImageBytes passes) as from the pixels.
+    expect(turnVariants(lumaView(img.pixels, 157, 96, 4))).toEqual(v);
+    expect(turnLuma(lumaView(img.pixels, 157, 96, 4), 'rotate90')).toMatchObject({ width: 96, height: 157 });
+  });
+
+  it('gives nothing for tiny images', () => {
+    expect(turnVariants(synthetic(MIN_VARIANT_SIDE - 1, 200))).toEqual([]);
+  });
+});
 
 describe('registrationVariants', () => {
   it('returns the standard crops, named and in order, the same on every call', () => {
@@ -97,6 +129,7 @@ describe('untrimmedVariant', () => {
     expect(registered.hashedBox).toEqual({ left: 0, top: 0, width: 248, height: 256 });
     expect(registered.variants?.map((v) => v.name)).toEqual([
       ...REGISTRATION_CROPS.map((c) => c.name),
+      ...REGISTRATION_TURNS,
       'untrimmed',
     ]);
     const crawled = await hashImageBytes(await sharp(original).jpeg({ quality: 30 }).toBuffer(), {
@@ -125,7 +158,10 @@ describe('hashImageBytes with variants', () => {
   it('adds variants only on request', async () => {
     expect((await hashImageBytes(original)).variants).toBeUndefined();
     const h = await hashImageBytes(original, { variants: true });
-    expect(h.variants?.map((v) => v.name)).toEqual(REGISTRATION_CROPS.map((c) => c.name));
+    expect(h.variants?.map((v) => v.name)).toEqual([
+      ...REGISTRATION_CROPS.map((c) => c.name),
+      ...REGISTRATION_TURNS,
+    ]);
   });
 
   it.each([

@@ -6,6 +6,10 @@
  * to the registry: a crawled copy is still hashed once and searched as before. Each variant is one
  * more PDQ (7–8 ms per megapixel) and one more row in the match index.
  *
+ * Three more are the image mirrored and turned a quarter each way, hashed from the turned pixels
+ * (`turnVariants`; why the crawler's DCT-derived dihedral hashes are not enough: see
+ * {@link REGISTRATION_TURNS}).
+ *
  * One more variant covers border trimming that a copy does not reproduce: when trimming removed
  * something from the registered image, the PDQ of the untrimmed image is kept too (`untrimmed`), so a
  * copy whose re-encoded bars no longer pass the trimming rule still matches.
@@ -15,8 +19,8 @@
  *
  * Pure module (no Node imports): the registration page computes the same variants in the browser.
  */
-import { cropImage, type RawImage } from './image-prep.js';
-import { pdqHash } from './pdq.js';
+import type { RawImage } from './image-prep.js';
+import { type DihedralName, type LumaView, lumaRegion, lumaView, pdqHashOfLuma } from './pdq.js';
 
 /** One registry-side variant: its name (stored as the row's `variant`), PDQ hash and quality. */
 export interface PdqVariant {
@@ -29,6 +33,8 @@ export interface PdqVariant {
 export interface VariantOptions {
   /** Crops of the trimmed image (default {@link REGISTRATION_CROPS}). */
   crops?: readonly CropSpec[];
+  /** Turns and flips of the trimmed image, hashed from its pixels (default {@link REGISTRATION_TURNS}). */
+  turns?: readonly TurnName[];
   /** Add the `untrimmed` variant when trimming removed something (default true). */
   untrimmed?: boolean;
 }
@@ -76,19 +82,31 @@ export const REGISTRATION_CROPS: readonly CropSpec[] = [
 export const MIN_VARIANT_SIDE = 64;
 
 /**
+ * What variants are computed from: the pixels, or their luminance (a {@link LumaView}, possibly a
+ * rectangle of a larger plane). Both give the same hashes; the luminance lets several PDQs of one
+ * image share one conversion and no pixel is copied for a crop.
+ */
+export type VariantSource = RawImage | LumaView;
+
+function toLuma(img: VariantSource): LumaView {
+  return 'luma' in img ? img : lumaView(img.pixels, img.width, img.height, img.channels);
+}
+
+/**
  * The PDQ variants of an image, for registration. `img` must be prepared exactly as the image's own
  * PDQ was: decoded, EXIF-oriented, reduced to at most 4 MP and border-trimmed — i.e. the pixels
- * `hashImageBytes` hashes (in the browser: the same steps after canvas decoding).
+ * `hashImageBytes` hashes (in the browser: the same steps after canvas decoding) or their luminance.
  *
  * Crops are rounded to whole pixels from the trimmed size, so Node and the browser agree bit for
  * bit. A crop is skipped when it removes nothing (a tiny image) or leaves a side under
  * {@link MIN_VARIANT_SIDE}; so tiny images get no variants.
  */
 export function registrationVariants(
-  img: RawImage,
+  img: VariantSource,
   crops: readonly CropSpec[] = REGISTRATION_CROPS,
 ): PdqVariant[] {
   const out: PdqVariant[] = [];
+  let luma: LumaView | null = null;
   for (const spec of crops) {
     const left = Math.round(img.width * spec.left);
     const right = Math.round(img.width * spec.right);
@@ -98,11 +116,68 @@ export function registrationVariants(
     const height = img.height - top - bottom;
     if (left + right + top + bottom === 0) continue;
     if (width < MIN_VARIANT_SIDE || height < MIN_VARIANT_SIDE) continue;
-    const crop = cropImage(img, { left, top, width, height });
-    const { hash, quality } = pdqHash(crop.pixels, crop.width, crop.height, crop.channels);
+    luma ??= toLuma(img);
+    const { hash, quality } = pdqHashOfLuma(lumaRegion(luma, { left, top, width, height }));
     out.push({ name: spec.name, pdq: hash, pdqQuality: quality });
   }
   return out;
+}
+
+/**
+ * Turns and flips registered as their own PDQ rows (the row's `variant`): `mirror` is the left-right
+ * mirror (the dihedral `flipY`), `rotate90` a quarter turn anticlockwise, `rotate270` clockwise, as
+ * the {@link DihedralName}s of the same names. Variant names are lower case (the API's pattern).
+ */
+export type TurnName = 'mirror' | Extract<DihedralName, 'rotate90' | 'rotate270'>;
+
+/**
+ * The turns registration stores. Why, when the crawler already queries the 8 dihedral hashes of each
+ * copy: those are derived from the copy's DCT, and PDQ's filter and decimation are not mirror
+ * symmetric (the box window and the sample points sit half a pixel off centre). On photos the
+ * derived hash is within 0–20 bits of hashing the turned pixels, but on fine textures (brick,
+ * gravel, grass, a page of text), where each 64×64 cell aliases, it is 30–90 bits off. A mirrored
+ * or quarter-turned copy compares its plain hash with these rows instead. Chosen by measurement
+ * (docs/ACCURACY.md): mirroring and quarter turns are the dihedral edits re-uploads carry.
+ */
+export const REGISTRATION_TURNS: readonly TurnName[] = ['mirror', 'rotate90', 'rotate270'];
+
+/** The luminance of `v` turned or flipped, as a new contiguous plane. */
+export function turnLuma(v: LumaView, turn: TurnName): LumaView {
+  const { luma, width: w, height: h, stride, offset } = v;
+  const out = new Float32Array(w * h);
+  if (turn === 'mirror') {
+    for (let y = 0; y < h; y++) {
+      const row = offset + y * stride + w - 1;
+      for (let x = 0, o = y * w; x < w; x++, o++) out[o] = luma[row - x]!;
+    }
+    return { luma: out, width: w, height: h, stride: w, offset: 0 };
+  }
+  // Output is h wide and w tall. Anticlockwise: out(x', y') = in(x = w-1-y', y = x');
+  // clockwise: out(x', y') = in(x = y', y = h-1-x'). Written row of the input by row, so reads are
+  // sequential and writes go down a column.
+  const anticlockwise = turn === 'rotate90';
+  for (let y = 0; y < h; y++) {
+    const row = offset + y * stride;
+    const col = anticlockwise ? y : h - 1 - y;
+    for (let x = 0; x < w; x++) {
+      const outRow = anticlockwise ? w - 1 - x : x;
+      out[outRow * h + col] = luma[row + x]!;
+    }
+  }
+  return { luma: out, width: h, height: w, stride: h, offset: 0 };
+}
+
+/** The PDQ rows of the turned image (see {@link REGISTRATION_TURNS}); none for tiny images. */
+export function turnVariants(
+  img: VariantSource,
+  turns: readonly TurnName[] = REGISTRATION_TURNS,
+): PdqVariant[] {
+  if (turns.length === 0 || img.width < MIN_VARIANT_SIDE || img.height < MIN_VARIANT_SIDE) return [];
+  const luma = toLuma(img);
+  return turns.map((turn) => {
+    const { hash, quality } = pdqHashOfLuma(turnLuma(luma, turn));
+    return { name: turn, pdq: hash, pdqQuality: quality };
+  });
 }
 
 /**
@@ -110,8 +185,11 @@ export function registrationVariants(
  * `untrimmed` variant, or null when trimming kept all of it (`trimmed` has the same size) — then the
  * image's own PDQ already is this hash and another row would only repeat it.
  */
-export function untrimmedVariant(full: RawImage, trimmed: RawImage): PdqVariant | null {
+export function untrimmedVariant(
+  full: VariantSource,
+  trimmed: { width: number; height: number },
+): PdqVariant | null {
   if (trimmed.width === full.width && trimmed.height === full.height) return null;
-  const { hash, quality } = pdqHash(full.pixels, full.width, full.height, full.channels);
+  const { hash, quality } = pdqHashOfLuma(toLuma(full));
   return { name: 'untrimmed', pdq: hash, pdqQuality: quality };
 }

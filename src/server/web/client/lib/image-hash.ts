@@ -11,9 +11,11 @@ import {
   pdqHash,
   type RawImage,
   REGISTRATION_CROPS,
+  REGISTRATION_TURNS,
   reducedSize,
   registrationVariants,
   trimBorders,
+  turnVariants,
   untrimmedVariant,
 } from '../../../../hashing/browser.js';
 import { digestFile } from './digest.js';
@@ -100,6 +102,11 @@ export async function hashImageFile(file: Blob, onProgress: (fraction: number) =
   const variants: VariantHash[] = [];
   for (const crop of REGISTRATION_CROPS) {
     variants.push(...registrationVariants(image, [crop]));
+    await nextTurn();
+  }
+  // Then the mirrored and quarter-turned image, one at a time, as the server does after the crops.
+  for (const turn of REGISTRATION_TURNS) {
+    variants.push(...turnVariants(image, [turn]));
     await nextTurn();
   }
   // As the server does: the PDQ before trimming too, when trimming removed something.
