@@ -8,9 +8,9 @@ import {
   type VideoHashes,
 } from '../hashing/index.js';
 import { tooLarge, unsupportedContent } from './errors.js';
-import type { GuardedFetcher } from './net/guarded-fetch.js';
+import type { FetchOptions, GuardedFetcher } from './net/guarded-fetch.js';
 import { fetchDashSegments, fetchHlsSegments } from './net/segment-stream.js';
-import { sniffMedia } from './net/sniff.js';
+import { type SniffResult, sniffMedia } from './net/sniff.js';
 
 export interface DownloadLimits {
   maxImageBytes: number;
@@ -33,6 +33,85 @@ export type DownloadOutcome =
 /** Bytes needed to recognise a format from its magic numbers. */
 const SNIFF_BYTES = 4_100;
 
+/** A media download opened just far enough to tell from its bytes what it is. */
+export interface SniffedDownload {
+  kind: 'open';
+  status: number;
+  /** The final URL, after redirects. */
+  url: string;
+  sniff: SniffResult;
+  /** The whole body from its first byte (the sniffed head, then the rest as it arrives). Read once. */
+  body: AsyncIterable<Uint8Array>;
+  /** Reads the whole body into memory; more than `maxBytes` is `CRAWL_TOO_LARGE`. */
+  readAll(maxBytes: number): Promise<Uint8Array>;
+  /**
+   * Ends the download and frees its connection at once, even while a read is waiting for bytes;
+   * safe to call more than once. Call it in a `finally`: a consumer that stops early (ffmpeg has
+   * the frame it wanted) otherwise leaves the connection open until the fetch deadline.
+   */
+  cancel(): void;
+}
+
+/**
+ * Opens `url` through the guarded fetcher and sniffs its first bytes (the type is decided from the
+ * bytes, never from Content-Type). 404 and 410 come back as `gone`, with nothing left open.
+ */
+export async function openSniffed(
+  fetcher: GuardedFetcher,
+  url: string,
+  options: FetchOptions,
+): Promise<SniffedDownload | { kind: 'gone'; status: number }> {
+  const res = await fetcher.fetchStream(url, options);
+  if (res.status === 404 || res.status === 410) {
+    res.cancel();
+    return { kind: 'gone', status: res.status };
+  }
+  const reader = res.body[Symbol.asyncIterator]();
+  const cancel = (): void => {
+    // Destroying the body first makes a pending read settle, so return() below cannot hang.
+    res.cancel();
+    void reader.return?.().catch(() => {});
+  };
+  const head: Uint8Array[] = [];
+  let ended = false;
+  try {
+    for (let headBytes = 0; headBytes < SNIFF_BYTES; ) {
+      const next = await reader.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      head.push(next.value);
+      headBytes += next.value.byteLength;
+    }
+  } catch (err) {
+    cancel();
+    throw err;
+  }
+  const sniff = await sniffMedia(Buffer.concat(head));
+  const body = async function* (): AsyncGenerator<Uint8Array> {
+    try {
+      yield* head;
+      if (ended) return;
+      for (let next = await reader.next(); !next.done; next = await reader.next()) yield next.value;
+    } finally {
+      // However the reading ends (done, failed or abandoned), the download ends with it.
+      cancel();
+    }
+  };
+  const host = new URL(res.url).hostname;
+  const stream = body();
+  return {
+    kind: 'open',
+    status: res.status,
+    url: res.url,
+    sniff,
+    body: stream,
+    readAll: (maxBytes) => collectCapped(stream, maxBytes, host),
+    cancel,
+  };
+}
+
 /**
  * Downloads one media URL through the guarded fetcher and hashes it in memory: images are
  * buffered (up to the image cap) and decoded with sharp; videos, and HLS/DASH streams, are piped
@@ -52,35 +131,27 @@ export async function downloadAndHash(
   },
 ): Promise<DownloadOutcome> {
   const { limits, headers, signal } = opts;
-  const res = await fetcher.fetchStream(url, {
+  const res = await openSniffed(fetcher, url, {
     maxBytes: limits.maxVideoBytes,
     timeoutMs: limits.videoTimeoutMs,
     headers,
     signal,
   });
-  if (res.status === 404 || res.status === 410) {
+  if (res.kind === 'gone') return { kind: 'gone', httpStatus: res.status };
+  try {
+    return await hashOpened(fetcher, res, opts);
+  } finally {
     res.cancel();
-    return { kind: 'gone', httpStatus: res.status };
   }
-  const reader = res.body[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let headBytes = 0;
-  let ended = false;
-  while (headBytes < SNIFF_BYTES) {
-    const next = await reader.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    head.push(next.value);
-    headBytes += next.value.byteLength;
-  }
-  const rest = async function* (): AsyncGenerator<Uint8Array> {
-    yield* head;
-    if (ended) return;
-    for (let next = await reader.next(); !next.done; next = await reader.next()) yield next.value;
-  };
-  const sniff = await sniffMedia(Buffer.concat(head));
+}
+
+async function hashOpened(
+  fetcher: GuardedFetcher,
+  res: SniffedDownload,
+  opts: Parameters<typeof downloadAndHash>[2],
+): Promise<DownloadOutcome> {
+  const { limits, headers, signal } = opts;
+  const { sniff } = res;
   const videoOptions: HashVideoOptions = {
     ffmpegPath: limits.ffmpegPath,
     maxFrames: limits.maxVideoSeconds,
@@ -96,7 +167,7 @@ export async function downloadAndHash(
   };
   switch (sniff.kind) {
     case 'image': {
-      const bytes = await collectCapped(rest(), limits.maxImageBytes, new URL(res.url).hostname);
+      const bytes = await res.readAll(limits.maxImageBytes);
       const sha256 = sha256Hex(bytes);
       if (await opts.isKnownSha256(sha256)) return { kind: 'known', sha256, httpStatus: res.status };
       // Read the size first: a worker-thread pool takes ownership of (and empties) the buffer.
@@ -111,7 +182,7 @@ export async function downloadAndHash(
     case 'video': {
       let bytes = 0;
       const counted = async function* () {
-        for await (const chunk of rest()) {
+        for await (const chunk of res.body) {
           bytes += chunk.byteLength;
           yield chunk;
         }
@@ -137,7 +208,6 @@ export async function downloadAndHash(
       return { kind: 'hashed', hashes, bytes, httpStatus: res.status };
     }
     default:
-      res.cancel();
       throw unsupportedContent(DESCRIBE[sniff.kind] ?? 'this is not an image or a video');
   }
 }

@@ -17,6 +17,8 @@ export interface RecheckDeps extends Pick<CrawlerDeps, 'db' | 'fetcher' | 'setti
   send: boolean;
   /** Highest escalation level to follow up (level 1 is the first notice). */
   maxLevel: number;
+  /** The clock (default: the system clock); removal times and follow-ups are stamped with it. */
+  now?: (() => Date) | undefined;
 }
 
 type Verdict = 'removed' | 'still-up' | 'unknown';
@@ -28,7 +30,7 @@ type Verdict = 'removed' | 'still-up' | 'unknown';
  */
 export function recheckProcessor(deps: RecheckDeps) {
   return async (_payload: Record<string, never>, ctx: JobContext): Promise<string> => {
-    const now = new Date();
+    const now = deps.now ? deps.now() : new Date();
     let removed = 0;
     let followUps = 0;
     for (let level = 1; level <= deps.maxLevel; level++) {

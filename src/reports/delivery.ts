@@ -74,16 +74,20 @@ export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: nu
 }
 
 /**
- * Who receives a notice: the platform's abuse address; from the second notice on, the hosting
- * provider in copy, because the platform did not act within the deadline.
+ * Who receives a notice: the platform's abuse address, and for an escalation (a record whose
+ * `escalation` names a hosting provider, see escalation.ts) the hosting provider too, as a direct
+ * recipient: it is asked to act, not informed. Nobody is copied before the escalation level, so a
+ * platform gets `NOTICE_ESCALATE_AFTER` chances to act on its own. `cc` stays empty; it is kept
+ * for callers that add copies of their own.
  */
 export function noticeRecipients(
-  platform: Pick<Platform, 'abuseEmail' | 'escalation'>,
-  level: number,
+  platform: Pick<Platform, 'abuseEmail'>,
+  record: Pick<NoticeRecord, 'escalation'>,
 ): { to: string[]; cc: string[] } {
   const to = platform.abuseEmail ? [platform.abuseEmail] : [];
-  const cc = level >= 2 && platform.escalation ? [platform.escalation.email] : [];
-  return { to, cc: cc.filter((a) => !to.includes(a)) };
+  const host = record.escalation?.hostingProvider?.email;
+  if (host && !to.includes(host)) to.push(host);
+  return { to, cc: [] };
 }
 
 /** Whether a notice goes by email or becomes a ready-to-paste export for the platform's web form. */

@@ -17,9 +17,22 @@ export {
   noticeRecipients,
 } from './delivery.js';
 export { NOTICE_ERROR_CODES, NoticeError, type NoticeErrorCode } from './errors.js';
+export {
+  DEFAULT_ESCALATE_AFTER,
+  escalationState,
+  isEscalationLevel,
+  withEscalation,
+} from './escalation.js';
+export {
+  type PlatformNeedingEscalationContact,
+  platformsNeedingEscalationContact,
+  type ReuploadCount,
+  reuploadCounts,
+} from './escalation.store.js';
 export { bestPattern, hostCandidates, normalizeHostPattern } from './host-pattern.js';
-export { noticeBatchJob, REPORTS_JOBS, recheckJob } from './jobs.js';
+export { noticeBatchJob, REPORTS_JOBS, recheckJob, reuploadNoticeJob } from './jobs.js';
 export { TAKE_IT_DOWN_IN_FORCE } from './legal-bases.js';
+export { type NoticeJobDeps, noticeBatchProcessor, reuploadNoticeProcessor } from './notice.processor.js';
 export { getNotice, listNotices, type NoticeRow, type NoticeStatus } from './notice.store.js';
 export {
   type BuildNoticeInput,
@@ -45,30 +58,52 @@ export {
   type NoticeServiceDeps,
   type SendOutcome,
 } from './notice-service.js';
+export { forgetCaseInNotices, type NoticeWithdrawal, WITHDRAWN_EVIDENCE } from './notice-withdrawal.js';
 export {
   getPlatform,
   type HostNeedingContact,
   hostsNeedingContact,
+  type InsertedPlatform,
+  insertPlatform,
   listPlatforms,
   platformForHost,
+  type TakenPattern,
   upsertPlatform,
 } from './platform.store.js';
-export { parsePlatformsYaml, seedPlatforms } from './platforms-seed.js';
+export {
+  type EntryProblem,
+  type PlatformEntry,
+  parsePlatformsYaml,
+  platformEntrySchema,
+  platformInputOf,
+  type SeedResult,
+  seedPlatforms,
+} from './platforms-seed.js';
 export { findOverdueItems, markMediaRemoved, type OverdueItem } from './recheck.store.js';
 export { renderHtml } from './render-html.js';
 export { type LumenActionTaken, type LumenNotice, renderJson, toLumen } from './render-json.js';
 export { renderPdf } from './render-pdf.js';
 export { renderText, renderWebformText } from './render-text.js';
 export {
+  type CaseRemovalFigures,
+  caseRemovalStats,
+  type PlatformRemovalStats,
+  type RemovalFigures,
+  type RemovalStats,
+  removalStats,
+} from './stats.store.js';
+export {
   JURISDICTIONS,
   type Jurisdiction,
   type LegalBasis,
   type NoticeCandidate,
   type NoticeEvidence,
+  type NoticeHistoryEntry,
   type NoticeItem,
   type NoticeRecord,
   type NoticeSettings,
   type Platform,
   type PlatformInput,
+  type ReuploadOrigin,
   type SenderIdentity,
 } from './types.js';

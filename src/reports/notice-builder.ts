@@ -47,6 +47,8 @@ export interface BuildNoticeInput {
   candidates: readonly NoticeCandidate[];
   settings: Pick<NoticeSettings, 'sender' | 'dmca' | 'deadlines'>;
   now: Date;
+  /** `reupload` for content found again after an earlier notice got it removed (default standard). */
+  kind?: 'standard' | 'reupload' | undefined;
 }
 
 /** Builds one notice record. `candidates` must not be empty. */
@@ -84,7 +86,17 @@ export function buildNotice(input: BuildNoticeInput): NoticeRecord {
     caseRefs,
     items,
     previousRefs: uniqueSorted(items.flatMap((i) => i.previousRefs)),
+    kind: input.kind ?? 'standard',
+    history: noticeHistory(input.candidates),
   };
+}
+
+/** The earlier notices of the candidates, once each, lowest level (then reference) first. */
+function noticeHistory(candidates: readonly NoticeCandidate[]): NonNullable<NoticeRecord['history']> {
+  const byRef = new Map(candidates.flatMap((c) => c.history ?? []).map((h) => [h.ref, h]));
+  return [...byRef.values()].sort(
+    (a, b) => a.level - b.level || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0),
+  );
 }
 
 /**
@@ -175,9 +187,15 @@ function groupItems(candidates: readonly NoticeCandidate[]): NoticeItem[] {
         pdq: best.kind === 'image' ? best.pdq : null,
       },
       previousRefs: uniqueSorted(group.flatMap((c) => (c.previous ? [c.previous.ref] : []))),
+      ...reuploadOfGroup(sorted),
     });
   }
   return items.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : a.mediaId - b.mediaId));
+}
+
+function reuploadOfGroup(group: readonly NoticeCandidate[]): Pick<NoticeItem, 'reuploadOf'> {
+  const origin = group.find((c) => c.reuploadOf)?.reuploadOf;
+  return origin ? { reuploadOf: origin } : {};
 }
 
 function uniqueSorted(values: readonly string[]): string[] {

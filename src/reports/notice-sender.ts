@@ -1,7 +1,8 @@
 /**
  * Sending one notice, at most once. In one transaction the notice is claimed (`draft|failed` →
  * `sending`, which only one caller can win), items whose match is no longer confirmed are dropped
- * (a withdrawn case wins over sending), and the route is chosen. The SMTP conversation happens
+ * (a withdrawn case wins over sending), the escalation is set from the platform's current
+ * hosting-provider contact (escalation.ts), and the route is chosen. The SMTP conversation happens
  * after the commit, so no transaction stays open on the network. A process that dies mid-send
  * leaves the notice `sending`: never sent twice; an admin decides after checking the mail log.
  */
@@ -11,6 +12,8 @@ import type { Logger } from '../logger.js';
 import { ackUrl, generateAckToken } from './ack-token.js';
 import { composeNoticeEmail, deliveryRoute, type Mailer, noticeRecipients } from './delivery.js';
 import { NoticeError, noticeNotFound, sendFailed, smtpMissing } from './errors.js';
+import { escalationState, withEscalation } from './escalation.js';
+import { setNoticeKindAndEscalation } from './escalation.store.js';
 import { claimNotice, getNotice, pruneUnconfirmedItems, updateNotice } from './notice.store.js';
 import { markSent, withoutMatches } from './notice-builder.js';
 import { getPlatform } from './platform.store.js';
@@ -47,7 +50,9 @@ export async function sendNoticeOnce(deps: SenderDeps, id: number, now: Date): P
   const { db, settings, mailer, log } = deps;
   let prepared: Prepared;
   try {
-    prepared = await withTransaction(db.pool, (client) => prepare(client, id, now, mailer !== undefined));
+    prepared = await withTransaction(db.pool, (client) =>
+      prepare(client, id, now, mailer !== undefined, settings),
+    );
   } catch (err) {
     // No SMTP transport: the claim was rolled back, the notice stays as it was.
     if (err instanceof NoticeError && err.code === 'NOTICE_SMTP_MISSING') {
@@ -83,7 +88,13 @@ export async function sendNoticeOnce(deps: SenderDeps, id: number, now: Date): P
   }
 }
 
-async function prepare(client: pg.PoolClient, id: number, now: Date, canEmail: boolean): Promise<Prepared> {
+async function prepare(
+  client: pg.PoolClient,
+  id: number,
+  now: Date,
+  canEmail: boolean,
+  settings: Pick<NoticeSettings, 'escalateAfter'>,
+): Promise<Prepared> {
   const claimed = await claimNotice(client, id, now);
   if (!claimed) {
     const current = await getNotice(client, id);
@@ -91,14 +102,20 @@ async function prepare(client: pg.PoolClient, id: number, now: Date, canEmail: b
     return { kind: 'done', outcome: { id, ref: current.ref, outcome: 'skipped', status: current.status } };
   }
   const dropped = await pruneUnconfirmedItems(client, id);
-  const record = dropped.length ? withoutMatches(claimed.body, dropped) : claimed.body;
+  const pruned = dropped.length ? withoutMatches(claimed.body, dropped) : claimed.body;
   const ref = claimed.ref;
-  if (record.items.length === 0) {
-    await updateNotice(client, id, { status: 'cancelled', now, body: record });
+  if (pruned.items.length === 0) {
+    await updateNotice(client, id, { status: 'cancelled', now, body: pruned });
     return { kind: 'done', outcome: { id, ref, outcome: 'cancelled', droppedMatches: dropped.length } };
   }
   const platform = await getPlatform(client, claimed.platformId);
   if (!platform) throw noticeNotFound(id);
+  // The platform's hosting-provider contact as it is now (an admin may have added one since the draft).
+  const record = withEscalation(pruned, platform, settings.escalateAfter);
+  await setNoticeKindAndEscalation(client, id, {
+    kind: record.kind ?? 'standard',
+    escalation: escalationState(record),
+  });
   if (deliveryRoute(platform) === 'export') {
     await updateNotice(client, id, {
       status: 'export',
@@ -111,7 +128,7 @@ async function prepare(client: pg.PoolClient, id: number, now: Date, canEmail: b
   // Thrown inside the transaction: the claim rolls back and the notice stays as it was.
   if (!canEmail) throw smtpMissing(ref);
   const sending = markSent(record, now);
-  const recipients = noticeRecipients(platform, sending.level);
+  const recipients = noticeRecipients(platform, sending);
   const token = generateAckToken();
   await updateNotice(client, id, {
     status: 'sending',

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migratedDatabase } from '../../test/helpers/app.js';
 import type { Mailer, NoticeEmail } from './delivery.js';
+import { platformsNeedingEscalationContact, reuploadCounts } from './escalation.store.js';
 import { getNotice } from './notice.store.js';
 import { exampleSettings } from './notice-examples.js';
 import { NoticeService } from './notice-service.js';
@@ -180,6 +181,20 @@ describe('NoticeService (Postgres)', () => {
     for (const part of everything) expect(part).not.toContain(SECRET_EMAIL);
   });
 
+  it('sends the drafts a batch left behind (a worker killed mid-send) on the next sending batch', async () => {
+    const a = await addCase('HW-AAAA-0007');
+    await addMatch(a, 'https://tube.example/v/stranded.jpg');
+    const { created } = await service.runBatch({ now: NOW, send: false });
+    const id = created[0]?.id ?? 0;
+    expect(await getNotice(pool, id)).toMatchObject({ status: 'draft' });
+    const before = mailer.sent.length;
+    const next = await service.runBatch({ now: hours(1), send: true });
+    expect(next.created).toEqual([]);
+    expect(next.sends.find((s) => s.id === id)).toMatchObject({ outcome: 'sent' });
+    expect(await getNotice(pool, id)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(mailer.sent.length).toBe(before + 1);
+  });
+
   it('cancels drafts that rely only on a withdrawn case and drops its items from mixed drafts', async () => {
     const gone = await addCase('HW-GONE-0001');
     const stays = await addCase('HW-STAY-0001');
@@ -263,7 +278,7 @@ describe('NoticeService (Postgres)', () => {
     expect(await service.markExportSubmitted(row?.id ?? 0, hours(4))).toBe(false);
   });
 
-  it('finds overdue items and builds second notices, copied to the hosting provider', async () => {
+  it('finds overdue items and builds second notices, to the platform alone', async () => {
     const a = await addCase('HW-AAAA-0006');
     const up = await addMatch(a, 'https://tube.example/v/still-up.jpg');
     const gone = await addMatch(a, 'https://tube.example/v/gone.jpg');
@@ -284,12 +299,12 @@ describe('NoticeService (Postgres)', () => {
     });
     expect(followUps).toMatchObject([{ level: 2, urls: 1, platformName: 'Tube Example' }]);
     const sent = await service.sendNotice(followUps[0]?.id ?? 0, hours(50));
-    expect(sent).toMatchObject({
-      outcome: 'sent',
-      recipients: ['abuse@tube.example', 'abuse@hosting.example'],
-    });
+    // Before NOTICE_ESCALATE_AFTER (2) rounds the platform gets its chance alone: nobody is copied.
+    expect(sent).toMatchObject({ outcome: 'sent', recipients: ['abuse@tube.example'] });
     const mail = mailer.sent.at(-1);
+    expect(mail?.cc).toEqual([]);
     expect(mail?.subject).toMatch(/SECOND NOTICE/);
+    expect(mail?.subject).not.toMatch(/ESCALATION/);
     expect(mail?.text).toContain(`Previous notice(s): ${ref}`);
     expect(mail?.text).not.toContain('gone.jpg');
     expect(await service.createFollowUps({ now: hours(51), level: 1, matchIds: [up.matchId] })).toEqual([]);
@@ -303,5 +318,173 @@ describe('NoticeService (Postgres)', () => {
     expect(await getNotice(pool, first.created[0]?.id ?? 0)).toMatchObject({ status: 'cancelled' });
     const second = await service.runBatch({ now: hours(1), send: false });
     expect(second.created.map((n) => n.urls)).toEqual([1]);
+  });
+
+  /** Sends level 1, then follow-ups up to `level`, each after the previous deadline; returns the notices. */
+  async function followUpTo(matchId: number, level: number, start = NOW) {
+    const sent: { ref: string; id: number; at: Date }[] = [];
+    const first = await service.runBatch({ now: start, send: true });
+    const n1 = first.created[0];
+    if (!n1) throw new Error('no first notice');
+    sent.push({ ref: n1.ref, id: n1.id, at: start });
+    let at = start;
+    for (let l = 1; l < level; l++) {
+      at = new Date(at.getTime() + 200 * 3_600_000);
+      const [next] = await service.createFollowUps({ now: at, level: l, matchIds: [matchId] });
+      if (!next) throw new Error(`no follow-up at level ${l + 1}`);
+      expect(await service.sendNotice(next.id, at)).toMatchObject({ outcome: 'sent' });
+      sent.push({ ref: next.ref, id: next.id, at });
+    }
+    return sent;
+  }
+
+  it('escalates to the hosting provider after NOTICE_ESCALATE_AFTER rounds, with the history', async () => {
+    const a = await addCase('HW-AAAA-0010');
+    const up = await addMatch(a, 'https://tube.example/v/ignored.jpg');
+    const sent = await followUpTo(up.matchId, 3);
+    const third = await getNotice(pool, sent[2]?.id ?? 0);
+    expect(third).toMatchObject({
+      level: 3,
+      status: 'sent',
+      recipients: ['abuse@tube.example', 'abuse@hosting.example'],
+    });
+    const mail = mailer.sent.at(-1);
+    expect(mail?.to).toEqual(['abuse@tube.example', 'abuse@hosting.example']);
+    expect(mail?.subject).toMatch(/ESCALATION – THIRD NOTICE/);
+    expect(mail?.text).toContain('This content is still online after 2 notices to Tube Example');
+    expect(mail?.text).toContain('To (hosting provider): Hosting Example <abuse@hosting.example>');
+    // The history: each earlier notice with the time it was sent and its deadline (48 h, US).
+    for (const [i, n] of sent.slice(0, 2).entries()) {
+      const deadline = new Date(n.at.getTime() + 48 * 3_600_000).toISOString();
+      expect(mail?.text).toContain(
+        `${n.ref} (notice ${i + 1}): sent ${n.at.toISOString().slice(0, 10)} ${n.at.toISOString().slice(11, 16)} UTC, ` +
+          `removal deadline ${deadline.slice(0, 10)} ${deadline.slice(11, 16)} UTC`,
+      );
+    }
+    const { rows } = await pool.query(
+      'SELECT escalation FROM notices WHERE id = ANY($1::bigint[]) ORDER BY level',
+      [sent.map((n) => n.id)],
+    );
+    expect(rows.map((r) => r.escalation)).toEqual([null, null, 'included']);
+    expect(await platformsNeedingEscalationContact(pool)).toEqual([]);
+  });
+
+  it('honours a lower NOTICE_ESCALATE_AFTER: the second notice already goes to the hosting provider', async () => {
+    service = new NoticeService({
+      db: database.db,
+      settings: { ...exampleSettings(), escalateAfter: 1 },
+      mailer,
+    });
+    const a = await addCase('HW-AAAA-0011');
+    const up = await addMatch(a, 'https://tube.example/v/early.jpg');
+    await followUpTo(up.matchId, 2);
+    expect(mailer.sent.map((m) => m.to)).toEqual([
+      ['abuse@tube.example'],
+      ['abuse@tube.example', 'abuse@hosting.example'],
+    ]);
+    expect(mailer.sent.at(-1)?.text).toContain('still online after 1 notice to Tube Example');
+  });
+
+  it('records an escalation that was not possible and lists the platform for admins', async () => {
+    await upsertPlatform(pool, platform('Clips Example', ['clips.example'], { escalation: null }));
+    const a = await addCase('HW-AAAA-0012');
+    const up = await addMatch(a, 'https://clips.example/stays.jpg');
+    const sent = await followUpTo(up.matchId, 3);
+    // The follow-up still goes to the platform, without an escalation heading.
+    const mail = mailer.sent.at(-1);
+    expect(mail?.to).toEqual(['abuse@clips.example']);
+    expect(mail?.subject).toMatch(/THIRD NOTICE/);
+    expect(mail?.subject).not.toMatch(/ESCALATION/);
+    const third = await getNotice(pool, sent[2]?.id ?? 0);
+    expect(third?.body.escalation).toEqual({ hostingProvider: null, noticesBefore: 2 });
+    const listed = await platformsNeedingEscalationContact(pool);
+    expect(listed).toMatchObject([{ name: 'Clips Example', notices: 1, outstandingItems: 1 }]);
+    // Once an admin enters the hosting provider, the platform leaves the list.
+    await upsertPlatform(
+      pool,
+      platform('Clips Example', ['clips.example'], {
+        escalation: { name: 'Host', email: 'abuse@host.example' },
+      }),
+    );
+    expect(await platformsNeedingEscalationContact(pool)).toEqual([]);
+  });
+
+  it('sends a re-upload notice at once for removed content found again, and only once', async () => {
+    const a = await addCase('HW-AAAA-0013');
+    const other = await addCase('HW-AAAA-0014');
+    const first = await addMatch(a, 'https://tube.example/v/original.jpg');
+    const batch = await service.runBatch({ now: NOW, send: true });
+    const ref = batch.created[0]?.ref ?? '';
+    await markMediaRemoved(pool, [first.mediaId], hours(30));
+    // The same file at a new URL, for the same case (a re-upload) and for another case (not one).
+    const copy = async (caseId: number, url: string) => {
+      const m = await pool.query(
+        `INSERT INTO media (url, normalized_url, host, content_id, status, last_verified_at)
+         SELECT $1, $1, $2, content_id, 'hashed', now() FROM media WHERE id = $3 RETURNING id`,
+        [url, new URL(url).hostname, first.mediaId],
+      );
+      const x = await pool.query(
+        `INSERT INTO matches (media_id, case_id, signal, distance, score, variant, state, decided_at)
+         VALUES ($1, $2, 'sha256', 0, 1, 'original', 'pending', now()) RETURNING id`,
+        [m.rows[0].id, caseId],
+      );
+      return Number(x.rows[0].id);
+    };
+    const again = await copy(a, 'https://img.cdn.tube.example/again.jpg');
+    const unrelated = await copy(other, 'https://tube.example/v/other-case.jpg');
+    // Pending: an analyst has not confirmed yet, so nothing is sent.
+    expect((await service.runReuploads({ now: hours(40), send: true })).created).toEqual([]);
+    await pool.query("UPDATE matches SET state = 'confirmed' WHERE id = ANY($1::bigint[])", [
+      [again, unrelated],
+    ]);
+
+    const before = mailer.sent.length;
+    // The SMTP server refuses at first: the next re-upload run (minutes later) retries it.
+    mailer.fail = true;
+    const refused = await service.runReuploads({ now: hours(41), send: true });
+    expect(refused.created).toMatchObject([{ kind: 'reupload', level: 1, urls: 1, matches: 1 }]);
+    expect(refused.sends.map((s) => s.outcome)).toEqual(['failed']);
+    mailer.fail = false;
+    const re = await service.runReuploads({ now: hours(41), send: true });
+    expect(re.created).toEqual([]);
+    expect(re.sends.map((s) => s.outcome)).toEqual(['sent']);
+    expect(mailer.sent).toHaveLength(before + 1);
+    const mail = mailer.sent.at(-1);
+    expect(mail?.subject).toMatch(/RE-UPLOAD/);
+    expect(mail?.text).toContain('https://img.cdn.tube.example/again.jpg');
+    expect(mail?.text).not.toContain('other-case.jpg');
+    expect(mail?.text).toContain(`removed after our earlier notice ${ref}`);
+    expect(mail?.text).toContain(
+      `Removed before: https://tube.example/v/original.jpg, after notice ${ref} (sent 2026-11-02 06:00 UTC); ` +
+        'removal verified 2026-11-03 12:00 UTC',
+    );
+    const { rows } = await pool.query(
+      'SELECT n.kind, i.reupload_of FROM notice_items i JOIN notices n ON n.id = i.notice_id WHERE i.match_id = $1',
+      [again],
+    );
+    expect(rows).toEqual([{ kind: 'reupload', reupload_of: String(batch.created[0]?.id) }]);
+    expect(await reuploadCounts(pool)).toEqual([
+      { platformId: expect.any(Number), name: 'Tube Example', notices: 1, items: 1 },
+    ]);
+
+    // Idempotent, and the weekly batch later sends only the other case's copy, as a first notice.
+    expect((await service.runReuploads({ now: hours(42), send: true })).created).toEqual([]);
+    const weekly = await service.runBatch({ now: hours(168), send: true });
+    expect(weekly.created).toMatchObject([{ kind: 'standard', urls: 1 }]);
+    expect(mailer.sent.at(-1)?.text).toContain('other-case.jpg');
+    expect(mailer.sent.at(-1)?.subject).not.toMatch(/RE-UPLOAD/);
+  });
+
+  it('takes its time from the injected clock when none is passed', async () => {
+    let now = hours(5);
+    service = new NoticeService({ db: database.db, settings: exampleSettings(), mailer, now: () => now });
+    const a = await addCase('HW-AAAA-0015');
+    await addMatch(a, 'https://tube.example/v/clock.jpg');
+    const { created } = await service.runBatch({ send: true });
+    now = hours(9);
+    const row = await getNotice(pool, created[0]?.id ?? 0);
+    expect(row?.sentAt).toEqual(hours(5));
+    expect(row?.deadlineAt).toEqual(hours(53));
+    expect(service.now()).toEqual(hours(9));
   });
 });

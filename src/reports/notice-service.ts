@@ -1,13 +1,22 @@
 /**
  * The notice batch: gathers confirmed matches not yet noticed, builds one notice per platform, and
  * delivers each at most once (email, or a web-form export; see notice-sender.ts). Also the
- * follow-ups for items still online after the deadline, and the analyst's review actions.
+ * follow-ups for items still online after the deadline (escalated to the hosting provider after
+ * `escalateAfter` rounds, see escalation.ts), re-upload notices sent without waiting for the weekly
+ * batch, and the analyst's review actions. Time comes from `now()` (injectable: the takedown-loop
+ * test advances a fake clock by days).
  */
 import { type Db, withTransaction } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { findNoticeCandidates, lockNoticeBatch } from './candidate.store.js';
 import type { Mailer } from './delivery.js';
 import { noticeNotFound } from './errors.js';
+import { escalationState, withEscalation } from './escalation.js';
+import {
+  failedReuploadNoticeIds,
+  linkReuploadItems,
+  setNoticeKindAndEscalation,
+} from './escalation.store.js';
 import {
   getNotice,
   insertNotice,
@@ -19,7 +28,7 @@ import {
 import { buildNotice, countByHost, formatNoticeRef, groupByPlatform, markSent } from './notice-builder.js';
 import { type SendOutcome, sendNoticeOnce } from './notice-sender.js';
 import { getPlatform, hostPatternDirectory } from './platform.store.js';
-import type { NoticeSettings } from './types.js';
+import type { NoticeCandidate, NoticeSettings } from './types.js';
 
 export type { SendOutcome } from './notice-sender.js';
 
@@ -30,6 +39,9 @@ export interface CreatedNotice {
   platformId: number;
   platformName: string;
   level: number;
+  kind: 'standard' | 'reupload';
+  /** Escalations only: whether the hosting provider is addressed too, or has no contact. */
+  escalation: 'included' | 'no_contact' | null;
   urls: number;
   matches: number;
 }
@@ -49,24 +61,35 @@ export interface NoticeServiceDeps {
   /** Absent when `SMTP_URL` is not set: email notices then stay drafts (`NOTICE_SMTP_MISSING`). */
   mailer?: Mailer | undefined;
   log?: Logger | undefined;
+  /** The clock (default: the system clock). Every time the service records comes from it. */
+  now?: (() => Date) | undefined;
 }
 
 /** Builds, sends and follows up takedown notices. */
 export class NoticeService {
   constructor(private readonly deps: NoticeServiceDeps) {}
 
+  /** The current time of the service's clock. */
+  now(): Date {
+    return this.deps.now ? this.deps.now() : new Date();
+  }
+
   /**
-   * The weekly batch: one notice per platform for confirmed matches not yet noticed. With
-   * `send: false` (review mode) the notices stay drafts for an analyst; with `send: true` they are
-   * delivered, and notices that failed before are retried. Running it twice sends nothing twice.
+   * The weekly batch: one notice per platform for confirmed matches not yet noticed (re-uploads
+   * the re-upload job has not sent yet go in a re-upload notice of their own). With `send: false`
+   * (review mode) the notices stay drafts for an analyst; with `send: true` they are delivered, and
+   * notices that failed before are retried. Running it twice sends nothing twice.
    */
-  async runBatch(options: { now: Date; send: boolean }): Promise<BatchSummary> {
-    const { created, needsContact } = await this.createDrafts({ now: options.now, level: 1 });
+  async runBatch(options: { now?: Date | undefined; send: boolean }): Promise<BatchSummary> {
+    const now = options.now ?? this.now();
+    const { created, needsContact } = await this.createDrafts({ now, level: 1 });
     const sends: SendOutcome[] = [];
     if (options.send) {
-      const failed = await listNotices(this.deps.db.pool, { statuses: ['failed'], limit: 1000 });
-      const ids = [...new Set([...failed.map((n) => n.id), ...created.map((n) => n.id)])];
-      for (const id of ids) sends.push(await this.sendNotice(id, options.now));
+      // Drafts left by a batch that died mid-send (or made while review was on) go too: sendNotice
+      // claims each one (draft → sending) before emailing, so a concurrent sender never doubles it.
+      const waiting = await listNotices(this.deps.db.pool, { statuses: ['failed', 'draft'], limit: 1000 });
+      const ids = [...new Set([...waiting.map((n) => n.id), ...created.map((n) => n.id)])];
+      for (const id of ids) sends.push(await this.sendNotice(id, now));
     }
     this.deps.log?.info(
       {
@@ -80,17 +103,38 @@ export class NoticeService {
   }
 
   /**
+   * Re-upload notices, at once: confirmed matches of content that an earlier notice got removed
+   * and that has been found again (see `findNoticeCandidates`). One notice per platform, marked as
+   * a re-upload and naming the earlier notice and the removal date. Sent when `send` (else drafts
+   * for review). Idempotent: a match is in at most one level-1 notice, so a repeat finds nothing.
+   */
+  async runReuploads(options: { now?: Date | undefined; send: boolean }): Promise<BatchSummary> {
+    const now = options.now ?? this.now();
+    const { created, needsContact } = await this.createDrafts({ now, level: 1, reuploadsOnly: true });
+    const sends: SendOutcome[] = [];
+    if (options.send) {
+      const failed = await failedReuploadNoticeIds(this.deps.db.pool);
+      for (const id of new Set([...failed, ...created.map((n) => n.id)]))
+        sends.push(await this.sendNotice(id, now));
+    }
+    if (created.length) this.deps.log?.info({ created: created.length }, 're-upload notices made');
+    return { created, sends, needsContact };
+  }
+
+  /**
    * Follow-up notices (level + 1) for matches whose level-`level` notice passed its deadline while
-   * the content stayed online (the recheck decides which). One notice per platform; the hosting
-   * provider is copied. Returns the drafts; send them with {@link sendNotice}.
+   * the content stayed online (the recheck decides which). One notice per platform; from level
+   * `escalateAfter + 1` it goes to the hosting provider too. Returns the drafts; send them with
+   * {@link sendNotice}.
    */
   async createFollowUps(options: {
-    now: Date;
+    now?: Date | undefined;
     level: number;
     matchIds: readonly number[];
   }): Promise<CreatedNotice[]> {
     if (options.matchIds.length === 0) return [];
-    const { created } = await this.createDrafts({ ...options, level: options.level + 1 });
+    const now = options.now ?? this.now();
+    const { created } = await this.createDrafts({ ...options, now, level: options.level + 1 });
     return created;
   }
 
@@ -98,12 +142,12 @@ export class NoticeService {
    * Sends one notice at most once: emailed, exported for the web form, or cancelled when every
    * item's case was withdrawn. Anything not a draft or failed (already sent, being sent) is skipped.
    */
-  sendNotice(id: number, now: Date): Promise<SendOutcome> {
+  sendNotice(id: number, now: Date = this.now()): Promise<SendOutcome> {
     return sendNoticeOnce(this.deps, id, now);
   }
 
   /** Records that an analyst pasted an exported notice into the platform's form: it counts as sent now. */
-  async markExportSubmitted(id: number, now: Date): Promise<boolean> {
+  async markExportSubmitted(id: number, now: Date = this.now()): Promise<boolean> {
     const notice = await getNotice(this.deps.db.pool, id);
     if (!notice) throw noticeNotFound(id);
     return updateNotice(this.deps.db.pool, id, {
@@ -119,7 +163,7 @@ export class NoticeService {
    * Discards a draft, failed or exported notice (an analyst's review decision). Its matches return
    * to the next batch unless they are rejected in triage.
    */
-  async cancelNotice(id: number, now: Date): Promise<boolean> {
+  async cancelNotice(id: number, now: Date = this.now()): Promise<boolean> {
     return withTransaction(this.deps.db.pool, async (client) => {
       const changed = await updateNotice(client, id, {
         status: 'cancelled',
@@ -135,6 +179,7 @@ export class NoticeService {
     now: Date;
     level: number;
     matchIds?: readonly number[];
+    reuploadsOnly?: boolean;
   }): Promise<{ created: CreatedNotice[]; needsContact: BatchSummary['needsContact'] }> {
     const { now, level } = options;
     return withTransaction(this.deps.db.pool, async (client) => {
@@ -145,27 +190,61 @@ export class NoticeService {
       for (const [platformId, list] of [...byPlatform].sort(([a], [b]) => a - b)) {
         const platform = await getPlatform(client, platformId);
         if (!platform) continue;
-        const id = await nextNoticeId(client);
-        const record = buildNotice({
-          reference: formatNoticeRef(now, id),
-          level,
-          platform,
-          candidates: list,
-          settings: this.deps.settings,
-          now,
-        });
-        await insertNotice(client, { id, platformId, record, createdAt: now });
-        created.push({
-          id,
-          ref: record.reference,
-          platformId,
-          platformName: platform.name,
-          level,
-          urls: record.items.length,
-          matches: list.length,
-        });
+        for (const [kind, group] of splitReuploads(list, level)) {
+          const id = await nextNoticeId(client);
+          const built = buildNotice({
+            reference: formatNoticeRef(now, id),
+            level,
+            platform,
+            candidates: group,
+            settings: this.deps.settings,
+            now,
+            kind,
+          });
+          const record = withEscalation(built, platform, this.deps.settings.escalateAfter);
+          const escalation = escalationState(record);
+          await insertNotice(client, { id, platformId, record, createdAt: now });
+          await setNoticeKindAndEscalation(client, id, { kind, escalation });
+          await linkReuploadItems(
+            client,
+            id,
+            group.flatMap((c) =>
+              c.reuploadOf ? [{ matchId: c.matchId, reuploadOf: c.reuploadOf.noticeId }] : [],
+            ),
+          );
+          if (escalation === 'no_contact')
+            this.deps.log?.warn(
+              { notice: record.reference, platform: platform.name },
+              'escalation not possible: the platform has no hosting-provider contact',
+            );
+          created.push({
+            id,
+            ref: record.reference,
+            platformId,
+            platformName: platform.name,
+            level,
+            kind,
+            escalation,
+            urls: record.items.length,
+            matches: group.length,
+          });
+        }
       }
       return { created, needsContact: countByHost(unmatched) };
     });
   }
+}
+
+/** Level 1: re-uploads apart from first notices (each kind gets its own notice). Else one group. */
+function splitReuploads(
+  list: readonly NoticeCandidate[],
+  level: number,
+): ['standard' | 'reupload', NoticeCandidate[]][] {
+  if (level !== 1) return [['standard', [...list]]];
+  const reuploads = list.filter((c) => c.reuploadOf);
+  const standard = list.filter((c) => !c.reuploadOf);
+  const groups: ['standard' | 'reupload', NoticeCandidate[]][] = [];
+  if (standard.length) groups.push(['standard', standard]);
+  if (reuploads.length) groups.push(['reupload', reuploads]);
+  return groups;
 }

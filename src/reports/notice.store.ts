@@ -82,14 +82,22 @@ export async function claimNotice(
 
 /**
  * Removes the items whose match is no longer confirmed (its case was withdrawn, or an analyst
- * reverted the decision). Returns their match ids.
+ * reverted the decision). Returns their match ids, and those of the record's items whose match no
+ * longer exists (a withdrawal deletes the case's matches).
  */
 export async function pruneUnconfirmedItems(client: pg.PoolClient, noticeId: number): Promise<number[]> {
   const { rows } = await client.query<{ match_id: string }>(
-    `DELETE FROM notice_items ni USING matches m, cases c
-      WHERE ni.notice_id = $1 AND m.id = ni.match_id AND c.id = m.case_id
-        AND (m.state <> 'confirmed' OR c.status <> 'active')
-      RETURNING ni.match_id`,
+    `WITH gone AS (
+       DELETE FROM notice_items ni USING matches m, cases c
+        WHERE ni.notice_id = $1 AND m.id = ni.match_id AND c.id = m.case_id
+          AND (m.state <> 'confirmed' OR c.status <> 'active')
+        RETURNING ni.match_id)
+     SELECT match_id FROM gone
+     UNION
+     SELECT x.id::bigint FROM notices n
+       CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(n.body->'items') WHEN 'array' THEN n.body->'items' ELSE '[]' END) i
+       CROSS JOIN LATERAL jsonb_array_elements_text(CASE jsonb_typeof(i->'matchIds') WHEN 'array' THEN i->'matchIds' ELSE '[]' END) x(id)
+      WHERE n.id = $1 AND x.id ~ '^[0-9]+$' AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.id = x.id::bigint)`,
     [noticeId],
   );
   return rows.map((r) => Number(r.match_id));

@@ -1,9 +1,13 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from '../../test/helpers/app.js';
 import { examplePlatform } from './notice-examples.js';
 import {
   getPlatform,
   hostsNeedingContact,
+  insertPlatform,
   listPlatforms,
   platformForHost,
   upsertPlatform,
@@ -33,6 +37,75 @@ describe('platform directory (Postgres)', () => {
       preferredFormat: 'email',
       escalation: { name: 'Hosting Example Ltd', email: 'abuse@hosting.example' },
     });
+  });
+
+  it('never changes a platform already in the directory when seeding again (an admin edit stays)', async () => {
+    const tube = (await listPlatforms(pool())).find((p) => p.name === 'Tube Example');
+    if (!tube) throw new Error('Tube Example was not seeded');
+    // An admin edit on /platforms: another address, one pattern fewer.
+    await upsertPlatform(pool(), {
+      ...tube,
+      abuseEmail: 'new-abuse@tube.example',
+      hostPatterns: ['tube.example', 'www.tube.example'],
+    });
+    const result = await seedPlatforms(
+      pool(),
+      new URL('../../config/platforms.example.yaml', import.meta.url).pathname,
+    );
+    expect(result).toEqual({
+      added: [],
+      alreadyThere: ['Tube Example', 'Clips Example', 'Forum Example'],
+      skippedPatterns: [],
+    });
+    expect(await getPlatform(pool(), tube.id)).toMatchObject({
+      abuseEmail: 'new-abuse@tube.example',
+      hostPatterns: ['tube.example', 'www.tube.example'],
+    });
+    // Put back what the other tests expect.
+    await upsertPlatform(pool(), tube);
+  });
+
+  it('adds a new platform from the file but leaves a pattern another platform owns with it, instead of failing', async () => {
+    const file = join(tmpdir(), `hw-platforms-${process.pid}-${Date.now()}.yaml`);
+    await writeFile(
+      file,
+      `platforms:
+  - name: Newcomer Example
+    hosts: [newcomer.example, tube.example]
+    abuseEmail: abuse@newcomer.example
+`,
+    );
+    const result = await seedPlatforms(pool(), file).finally(() => rm(file, { force: true }));
+    expect(result).toEqual({
+      added: ['Newcomer Example'],
+      alreadyThere: [],
+      skippedPatterns: [{ platform: 'Newcomer Example', pattern: 'tube.example', owner: 'Tube Example' }],
+    });
+    expect((await platformForHost(pool(), 'newcomer.example'))?.name).toBe('Newcomer Example');
+    expect((await platformForHost(pool(), 'tube.example'))?.name).toBe('Tube Example');
+  });
+
+  it('inserts only: a taken name returns nothing and changes nothing; a taken pattern can refuse the whole insert', async () => {
+    const before = await listPlatforms(pool());
+    const tube = before.find((p) => p.name === 'Tube Example');
+    expect(
+      await insertPlatform(
+        pool(),
+        examplePlatform({ name: 'Tube Example', hostPatterns: ['elsewhere.tube.example'] }),
+        { onTaken: 'refuse' },
+      ),
+    ).toBeUndefined();
+    await expect(
+      insertPlatform(
+        pool(),
+        examplePlatform({ name: 'Grabby Example', hostPatterns: ['grabby.example', 'tube.example'] }),
+        {
+          onTaken: 'refuse',
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'PLATFORM_HOST_TAKEN', details: { owner: 'Tube Example' } });
+    expect(await listPlatforms(pool())).toEqual(before);
+    expect(tube).toBeDefined();
   });
 
   it('finds the platform of a host by the most specific pattern', async () => {
@@ -91,7 +164,11 @@ describe('platform directory (Postgres)', () => {
       );
     }
     expect(await hostsNeedingContact(pool())).toEqual([
-      { host: 'unknown.example', matches: 2, media: 2, oldestConfirmedAt: null },
+      { host: 'unknown.example', matches: 2, pending: 0, media: 2, oldestConfirmedAt: null },
+    ]);
+    expect(await hostsNeedingContact(pool(), { includePending: true })).toEqual([
+      { host: 'unknown.example', matches: 2, pending: 0, media: 2, oldestConfirmedAt: null },
+      { host: 'pending.example', matches: 1, pending: 1, media: 1, oldestConfirmedAt: null },
     ]);
   });
 });

@@ -21,7 +21,10 @@ export interface Platform {
   /** Only `en` exists so far. */
   language: 'en';
   preferredFormat: 'email' | 'webform';
-  /** The hosting provider, copied on follow-up notices when the platform ignores the first. */
+  /**
+   * The hosting provider: addressed as well as the platform once a notice reaches level
+   * `NOTICE_ESCALATE_AFTER + 1` (the platform left the content up through that many notices).
+   */
   escalation: { name: string | null; email: string } | null;
 }
 
@@ -56,6 +59,30 @@ export interface NoticeSettings {
   };
   /** Public base URL of this hashwatch, for acknowledgement links (`<publicUrl>/n/<token>`). */
   publicUrl: string;
+  /**
+   * Notices to the platform alone before the hosting provider is addressed too: the notice at level
+   * `escalateAfter + 1` and later go to both (`NOTICE_ESCALATE_AFTER`, default 2).
+   */
+  escalateAfter?: number | undefined;
+}
+
+/** An earlier notice about the same items, as an escalation or follow-up lists it. */
+export interface NoticeHistoryEntry {
+  ref: string;
+  level: number;
+  sentAt: string | null;
+  deadlineAt: string | null;
+}
+
+/** The earlier notice whose item was removed before the same content was found again. */
+export interface ReuploadOrigin {
+  noticeId: number;
+  ref: string;
+  sentAt: string | null;
+  /** When the recheck found the earlier URL gone. */
+  removedAt: string;
+  /** The earlier address of the content. */
+  url: string;
 }
 
 /** One confirmed match ready to be put in a notice (read by the store, never holds contact data). */
@@ -75,6 +102,10 @@ export interface NoticeCandidate {
   pdq: string | null;
   /** For follow-up notices: the earlier notice that covered this match. */
   previous?: { ref: string; sentAt: Date | null; deadlineAt: Date | null } | undefined;
+  /** Every earlier sent notice that covered this match, lowest level first. */
+  history?: NoticeHistoryEntry[] | undefined;
+  /** Level 1 only: this match's content was removed after an earlier notice and is found again. */
+  reuploadOf?: ReuploadOrigin | undefined;
 }
 
 /** Hash evidence for one URL: fingerprints of the file found there, never the file. */
@@ -100,6 +131,8 @@ export interface NoticeItem {
   evidence: NoticeEvidence;
   /** Follow-ups: the earlier notice(s) that asked for this URL's removal. */
   previousRefs: string[];
+  /** Re-upload notices: where and when the same content was removed before. */
+  reuploadOf?: ReuploadOrigin | undefined;
 }
 
 /** A legal basis a notice relies on. */
@@ -130,4 +163,15 @@ export interface NoticeRecord {
   caseRefs: string[];
   items: NoticeItem[];
   previousRefs: string[];
+  /** `reupload`: content removed after an earlier notice, found again (absent in older records: standard). */
+  kind?: 'standard' | 'reupload' | undefined;
+  /** Earlier notices about these items (refs, sent dates, deadlines), lowest level first. */
+  history?: NoticeHistoryEntry[] | undefined;
+  /**
+   * Set from level `escalateAfter + 1`: the hosting provider this notice also goes to, or `null`
+   * when the platform has no hosting-provider contact (the escalation was not possible).
+   */
+  escalation?:
+    | { hostingProvider: { name: string | null; email: string } | null; noticesBefore: number }
+    | undefined;
 }

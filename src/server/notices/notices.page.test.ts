@@ -1,54 +1,23 @@
-import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from '../../../test/helpers/app.js';
-import { silentLog } from '../../../test/helpers/services.js';
+import { type StaffApp, staffApp } from '../../../test/helpers/staff-app.js';
 import { NoticeService } from '../../reports/index.js';
 import { exampleNotice, exampleSettings } from '../../reports/notice-examples.js';
-import { AccountService, loginRoutes, sessionPlugin } from '../accounts/index.js';
-import { createServer, type Server } from '../app.js';
-import { securityHeaders } from '../web/security.js';
 import { noticesPage } from './notices.page.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const cookieOf = (res: LightMyRequestResponse) => String(res.headers['set-cookie'] ?? '').split(';')[0] ?? '';
 
 describe('/notices review page', () => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
-  let app: Server;
+  let server: StaffApp;
   let cookie = '';
   let noticeId = 0;
 
   beforeAll(async () => {
     env = await migratedDatabase();
-    const accounts = new AccountService(env.db);
     const notices = new NoticeService({ db: env.db, settings: exampleSettings() });
-    app = await createServer({
-      log: silentLog,
-      checks: [],
-      plugins: [
-        { plugin: sessionPlugin({ accounts, cookieSecure: 'auto' }) },
-        {
-          plugin: async (web) => {
-            await web.register(formbody);
-            await web.register(rateLimit, { global: false });
-            await securityHeaders(web);
-            await web.register(loginRoutes, { attemptsPerMinute: 1000, afterLogin: '/notices' });
-            await noticesPage(web, { db: env.db, notices });
-          },
-        },
-      ],
-    });
-    const analyst = await accounts.addUser('reviewer@example.org', 'analyst', 'test');
-    cookie = cookieOf(
-      await app.inject({
-        method: 'POST',
-        url: '/login',
-        headers: FORM,
-        payload: new URLSearchParams({ email: analyst.email, password: analyst.password }).toString(),
-      }),
-    );
+    server = await staffApp(env.db, { web: (web) => noticesPage(web, { db: env.db, notices }) });
+    cookie = (await server.signIn('analyst', 'reviewer')).cookie;
     const platform = (
       await env.db.pool.query(
         "INSERT INTO platforms (name, jurisdictions) VALUES ('Tube <Example>', '{US}') RETURNING id",
@@ -63,38 +32,38 @@ describe('/notices review page', () => {
     ).rows[0].id;
   });
   afterAll(async () => {
-    await app?.close();
+    await server?.close();
     await env?.close();
   });
 
   it('is for signed-in staff only', async () => {
-    const res = await app.inject('/notices');
+    const res = await server.app.inject('/notices');
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/login?next=%2Fnotices');
   });
 
   it('lists drafts, escaped, and previews what the platform receives', async () => {
-    const list = await app.inject({ url: '/notices', headers: { cookie } });
+    const list = await server.app.inject({ url: '/notices', headers: { cookie } });
     expect(list.statusCode).toBe(200);
     expect(list.body).toContain('HWN-2026-000123');
     expect(list.body).toContain('Tube &lt;Example&gt;');
     expect(list.body).toContain(`action="/notices/${noticeId}/send"`);
-    const preview = await app.inject({ url: `/notices/${noticeId}`, headers: { cookie } });
+    const preview = await server.app.inject({ url: `/notices/${noticeId}`, headers: { cookie } });
     expect(preview.body).toContain('HWN-2026-000123');
     expect(preview.headers['cache-control']).toBe('no-store');
   });
 
   it('discards a draft only with the CSRF token, and audits it', async () => {
-    const list = await app.inject({ url: '/notices', headers: { cookie } });
+    const list = await server.app.inject({ url: '/notices', headers: { cookie } });
     const csrf = /name="_csrf" value="([^"]+)"/.exec(list.body)?.[1] ?? '';
-    const without = await app.inject({
+    const without = await server.app.inject({
       method: 'POST',
       url: `/notices/${noticeId}/cancel`,
       headers: { ...FORM, cookie },
       payload: '',
     });
     expect(without.statusCode).toBe(403);
-    const res = await app.inject({
+    const res = await server.app.inject({
       method: 'POST',
       url: `/notices/${noticeId}/cancel`,
       headers: { ...FORM, cookie },

@@ -215,3 +215,31 @@ describe('/api/v1/cases', () => {
     ]);
   });
 });
+
+describe('/api/v1/cases rate limits', () => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let app: Server;
+
+  beforeAll(async () => {
+    env = await migratedDatabase();
+    ({ app } = await caseApi(env.db, { lookupsPerMinute: 2 }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.close();
+  });
+
+  it('answers a lookup past the per-address limit with RATE_LIMITED, a calm message and when to retry', async () => {
+    const lookup = () =>
+      app.inject({ method: 'GET', url: '/api/v1/cases/HW-2222-2222', headers: { 'x-case-pin': '00000000' } });
+    expect((await lookup()).statusCode).toBe(401);
+    expect((await lookup()).statusCode).toBe(401);
+    const limited = await lookup();
+    expect(limited.statusCode).toBe(429);
+    const { error } = limited.json();
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.message).toMatch(/^There have been many requests from this address .* Please wait a little/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(error.details.retryAfterSeconds).toBe(Number(limited.headers['retry-after']));
+  });
+});

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import type { CaseService } from '../../registry/index.js';
+import { caseRemovalStats } from '../../reports/index.js';
 import { requireToken } from '../auth.js';
 import { ConsentSchema, ErrorSchema, ItemHashesSchema } from '../schemas.js';
 
@@ -14,6 +15,8 @@ export interface CaseRoutesOptions {
   lookupsPerMinute: number;
   /** Registrations per hour per client address without a token. */
   registrationsPerHour: number;
+  /** The clock for the case's "past deadline" count (default: the system clock). */
+  now?: () => Date;
 }
 
 const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 32 }) });
@@ -41,6 +44,15 @@ const CaseStatusSchema = Type.Object({
     removed: Type.Integer(),
     pendingRemoval: Type.Integer(),
   }),
+  removal: Type.Object(
+    {
+      itemsNoticed: Type.Integer(),
+      itemsRemoved: Type.Integer(),
+      medianSecondsToRemoval: Type.Union([Type.Number(), Type.Null()]),
+      outstandingPastDeadline: Type.Integer(),
+    },
+    { description: 'removal figures of this case only, defined as in GET /api/v1/stats' },
+  ),
   timeline: Type.Array(Type.Object({ at: Type.String(), event: Type.String(), count: Type.Integer() })),
 });
 
@@ -136,7 +148,14 @@ export async function caseRoutes(instance: FastifyInstance, opts: CaseRoutesOpti
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      return opts.cases.status(req.params.ref, req.headers['x-case-pin'], req.query.urls === 'true');
+      const status = await opts.cases.status(
+        req.params.ref,
+        req.headers['x-case-pin'],
+        req.query.urls === 'true',
+      );
+      // Only after the PIN was accepted: the removal figures of this case alone (reports stage).
+      const removal = await caseRemovalStats(opts.pool, status.ref, (opts.now ?? (() => new Date()))());
+      return { ...status, removal };
     },
   );
 

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { Db } from '../../db/index.js';
 import { HashwatchError } from '../../errors.js';
 import { requireCsrf, requireUser } from '../accounts/index.js';
+import type { PreviewOptions } from './preview-fetch.js';
 import {
   type AllowlistEntry,
   DECISIONS,
@@ -19,13 +20,25 @@ export interface TriageOptions {
   db: Db;
   /** Puts a registered hash on the allow-list; wire to `(e) => cases.allowlist(e)`. */
   allowlist: (entry: AllowlistEntry) => Promise<unknown>;
+  /** Distinct analysts whose confirmation makes a match confirmed (`TRIAGE_CONFIRMATIONS`, default 1). */
+  confirmations?: number;
+  /** How `/triage` fetches live previews; without it the page shows none. */
+  preview?: PreviewOptions;
 }
 
 /** Counts of one decision request, as the API answers them. */
 export interface DecisionCounts {
   requested: number;
+  /** Matches whose state changed: for `confirm`, those that now have every confirmation needed. */
   changed: number;
+  /** Not pending (or escalated), or no such match: nothing happened to them. */
   unchanged: number[];
+  /** `confirm`: your confirmation is recorded; another analyst still has to confirm these. */
+  awaiting: number[];
+  /** `confirm`: you had already confirmed these; a different analyst has to. */
+  alreadyConfirmed: number[];
+  /** How many distinct analysts must confirm a match. */
+  confirmationsNeeded: number;
   allowlisted: number;
 }
 
@@ -51,6 +64,7 @@ export async function runDecision(
       matchIds: input.matchIds,
       decision: input.decision,
       actor: input.actor,
+      confirmationsNeeded: opts.confirmations ?? 1,
       ...(reason ? { reason: reason as RejectReason } : {}),
     },
     opts.allowlist,
@@ -59,6 +73,9 @@ export async function runDecision(
     requested: result.requested,
     changed: result.changed,
     unchanged: result.unchanged,
+    awaiting: result.awaiting,
+    alreadyConfirmed: result.alreadyConfirmed,
+    confirmationsNeeded: opts.confirmations ?? 1,
     allowlisted: result.allowlist.length,
   };
 }
@@ -97,7 +114,10 @@ export async function triageRoutes(app: FastifyInstance, opts: TriageOptions): P
       const limit = Number(req.query.limit ?? 50);
       if (limit > MAX_BATCH)
         throw badDecision(`limit must be between 1 and ${MAX_BATCH}`, 'TRIAGE_BAD_LIMIT');
-      return { matches: await pendingMatches(opts.db.pool, limit) };
+      return {
+        matches: await pendingMatches(opts.db.pool, limit, req.user?.email),
+        confirmationsNeeded: opts.confirmations ?? 1,
+      };
     },
   );
   api.post(

@@ -73,6 +73,8 @@ describe('triage store', () => {
       requested: 1,
       changed: 1,
       unchanged: [],
+      awaiting: [],
+      alreadyConfirmed: [],
       allowlist: [],
     });
     expect((await decide([b], 'reject', 'not_same')).changed).toBe(1);

@@ -146,7 +146,15 @@ describe('triage', () => {
     const [a, b, c] = [await seed(0.5), await seed(0.5), await seed(0.5)];
     const ok = await decide({ matchIds: [a, b], decision: 'confirm' });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ requested: 2, changed: 2, unchanged: [], allowlisted: 0 });
+    expect(ok.json()).toEqual({
+      requested: 2,
+      changed: 2,
+      unchanged: [],
+      awaiting: [],
+      alreadyConfirmed: [],
+      confirmationsNeeded: 1,
+      allowlisted: 0,
+    });
     expect((await decide({ matchIds: [c], decision: 'escalate' })).json().changed).toBe(1);
     expect((await decide({ matchIds: [a, c], decision: 'reject', reason: 'other' })).json()).toMatchObject({
       changed: 1,

@@ -4,6 +4,7 @@
  */
 import { callApi } from './lib/api.js';
 import { byId, count, showMessage } from './lib/dom.js';
+import { type CaseRemoval, removalSummary } from './lib/removal-text.js';
 
 interface CaseStatus {
   ref: string;
@@ -13,6 +14,7 @@ interface CaseStatus {
   items: { images: number; videos: number };
   platforms: { platform: string; confirmed: number; noticed: number; removed: number; urls?: string[] }[];
   totals: { confirmed: number; noticed: number; removed: number; pendingRemoval: number };
+  removal?: CaseRemoval;
 }
 
 const form = byId('case-form', HTMLFormElement);
@@ -60,6 +62,9 @@ function showStatus(s: CaseStatus): void {
     t.confirmed === 0
       ? 'Nothing confirmed yet. Trained analysts check every possible match before anything is sent.'
       : `${t.confirmed} ${t.confirmed === 1 ? 'copy' : 'copies'} confirmed; removal requested for ${t.noticed}; ${t.removed} removed, ${t.pendingRemoval} still waiting.`;
+  const removal = byId('status-removal-row', HTMLElement);
+  removal.hidden = !s.removal || t.confirmed === 0;
+  byId('status-removal', HTMLElement).textContent = s.removal ? removalSummary(s.removal) : '';
   showPlatforms(s.platforms ?? []);
   byId('show-urls', HTMLElement).hidden = t.confirmed === 0 || (s.platforms ?? []).some((p) => p.urls);
   byId('withdraw-area', HTMLElement).hidden = s.status !== 'active';

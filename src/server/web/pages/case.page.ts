@@ -13,6 +13,7 @@ function statusSection() {
 <dt>Status</dt><dd id="status-state"></dd>
 <dt>What was found</dt><dd id="status-progress"></dd>
 </dl>
+<div id="status-removal-row" hidden><h3>Removal</h3><p id="status-removal"></p></div>
 <div id="status-platforms"></div>
 <p><button type="button" id="show-urls" class="secondary" hidden>Show the addresses where it was found</button></p>
 <div id="withdraw-area">
