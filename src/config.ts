@@ -59,6 +59,9 @@ const schema = z.object({
   CRAWL_PAGE_TIMEOUT_SECONDS: int(5, 600).default(60),
   CRAWL_SCROLL_SECONDS: int(0, 600).default(20),
   CRAWL_MAX_MEDIA_PER_PAGE: int(1, 100_000).default(2000),
+  CRAWL_PAGE_MAX_MB: int(1, 100_000).default(200),
+  CRAWL_MAX_POPUPS: int(0, 1000).default(5),
+  CRAWL_MAX_REDIRECTS: int(0, 20).default(5),
   CRAWL_HOST_CONCURRENT_PAGES: int(1, 100).default(2),
   CRAWL_HOST_REQUESTS_PER_SECOND: int(1, 1000).default(1),
   REPORT_DEDUP_HOURS: int(0, 24 * 365).default(24),
@@ -104,7 +107,10 @@ const schema = z.object({
   NOTICE_BATCH_CRON: z.string().default('0 0 6 * * 1'),
   NOTICE_BATCH_TZ: z.string().default('UTC'),
   NOTICE_MAX_LEVEL: int(1, 10).default(3),
+  NOTICE_ESCALATE_AFTER: int(1, 10).default(2),
+  REUPLOAD_CHECK_EVERY_MINUTES: int(1, 1440).default(1),
   RECHECK_EVERY_MINUTES: int(1, 10_080).default(60),
+  TRIAGE_CONFIRMATIONS: int(1, 5).default(1),
   HASHWATCH_URL: z.string().url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
   HASHWATCH_TOKEN: z.string().optional(),
 });
@@ -141,6 +147,9 @@ export interface Config {
     pageTimeoutMs: number;
     scrollMs: number;
     maxMediaPerPage: number;
+    pageMaxBytes: number;
+    maxPopups: number;
+    maxRedirects: number;
     hostConcurrentPages: number;
     hostRequestsPerSecond: number;
     reportDedupMs: number;
@@ -178,8 +187,14 @@ export interface Config {
     batchCron: string;
     batchTz: string;
     maxLevel: number;
+    /** Notices to the platform alone; from level `escalateAfter + 1` the hosting provider too. */
+    escalateAfter: number;
     recheckEveryMs: number;
+    /** How often confirmed re-uploads are looked for and noticed at once. */
+    reuploadCheckEveryMs: number;
   };
+  /** Distinct analysts whose confirmation makes a match confirmed (the second-analyst rule). */
+  triage: { confirmations: number };
   /** Where CLI commands that talk to a server send their requests. */
   client: { url: string; token: string | undefined };
 }
@@ -241,6 +256,9 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       pageTimeoutMs: e.CRAWL_PAGE_TIMEOUT_SECONDS * 1000,
       scrollMs: e.CRAWL_SCROLL_SECONDS * 1000,
       maxMediaPerPage: e.CRAWL_MAX_MEDIA_PER_PAGE,
+      pageMaxBytes: e.CRAWL_PAGE_MAX_MB * 1024 * 1024,
+      maxPopups: e.CRAWL_MAX_POPUPS,
+      maxRedirects: e.CRAWL_MAX_REDIRECTS,
       hostConcurrentPages: e.CRAWL_HOST_CONCURRENT_PAGES,
       hostRequestsPerSecond: e.CRAWL_HOST_REQUESTS_PER_SECOND,
       reportDedupMs: e.REPORT_DEDUP_HOURS * 3_600_000,
@@ -283,8 +301,11 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       batchCron: e.NOTICE_BATCH_CRON,
       batchTz: e.NOTICE_BATCH_TZ,
       maxLevel: e.NOTICE_MAX_LEVEL,
+      escalateAfter: e.NOTICE_ESCALATE_AFTER,
       recheckEveryMs: e.RECHECK_EVERY_MINUTES * 60_000,
+      reuploadCheckEveryMs: e.REUPLOAD_CHECK_EVERY_MINUTES * 60_000,
     },
+    triage: { confirmations: e.TRIAGE_CONFIRMATIONS },
     client: { url: e.HASHWATCH_URL, token: e.HASHWATCH_TOKEN },
   });
 }

@@ -14,12 +14,13 @@ import {
   presetForHost,
   ReportService,
   recheckProcessor,
+  recordAbandonedJob,
   retroMatchJob,
   retroMatchProcessor,
   startSweeper,
   startVettingProxy,
 } from './crawler/index.js';
-import { createDb, type Db, ensureDatabase, migrate, pingDb } from './db/index.js';
+import { createDb, type Db, ensureDatabase, isDatabaseUnavailable, migrate, pingDb } from './db/index.js';
 import { HashPool } from './hashing/index.js';
 import type { Logger } from './logger.js';
 import {
@@ -33,17 +34,22 @@ import {
 import { CaseService, type MatchPolicy, RegistrySync } from './registry/index.js';
 import {
   createSmtpMailer,
+  forgetCaseInNotices,
   JURISDICTIONS,
   type Jurisdiction,
   NoticeService,
   noticeAckRoutes,
   noticeBatchJob,
+  noticeBatchProcessor,
   REPORTS_JOBS,
   recheckJob,
-  seedPlatforms,
+  removalStats,
+  reuploadNoticeJob,
+  reuploadNoticeProcessor,
 } from './reports/index.js';
 import {
   AccountService,
+  appendAudit,
   caseRoutes,
   createServer,
   loadAssets,
@@ -55,6 +61,8 @@ import {
   webRoutes,
 } from './server/index.js';
 import { noticesPage } from './server/notices/index.js';
+import { platformsPage, seedPlatformDirectory } from './server/platforms/index.js';
+import { cachedRemovalStats, statsPage, statsRoutes } from './server/stats/index.js';
 import { type AllowlistEntry, triagePage, triageRoutes } from './server/triage/index.js';
 
 /**
@@ -83,11 +91,15 @@ export function downloadLimits(config: Readonly<Config>): DownloadLimits {
   };
 }
 
-/** The notice service and its mailer (none without SMTP_URL: email notices then stay drafts). */
+/**
+ * The notice service and its mailer (none without SMTP_URL: email notices then stay drafts).
+ * `now` replaces the system clock (tests advance a fake one by days).
+ */
 export function noticeService(
   config: Readonly<Config>,
   db: Db,
   log: Logger,
+  now?: () => Date,
 ): { notices: NoticeService; close(): void } {
   const n = config.notices;
   const mailer = n.smtpUrl ? createSmtpMailer(n.smtpUrl) : undefined;
@@ -95,7 +107,9 @@ export function noticeService(
     db,
     log: log.child({ component: 'notices' }),
     mailer,
+    now,
     settings: {
+      escalateAfter: n.escalateAfter,
       sender: n.sender,
       dmca: n.dmca,
       deadlines: {
@@ -109,6 +123,16 @@ export function noticeService(
     },
   });
   return { notices, close: () => mailer?.close() };
+}
+
+/** The SSRF-guarded media downloader, with the crawler's address policy: workers and triage previews. */
+export function mediaFetcher(config: Readonly<Config>): GuardedFetcher {
+  const c = config.crawler;
+  return new GuardedFetcher({
+    allowPrivateNetworks: c.allowPrivateNetworks,
+    allowHosts: c.allowHosts,
+    maxRedirects: c.maxRedirects,
+  });
 }
 
 /** Creates the database if needed and applies pending migrations. */
@@ -151,6 +175,7 @@ function services(config: Readonly<Config>, db: Db, producer: Producer, log: Log
         throw err;
       });
     },
+    { notices: forgetCaseInNotices, audit: appendAudit },
   );
   const reports = new ReportService(
     db,
@@ -169,12 +194,25 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const redis = createRedisConnection(config.redis.url, 'producer', 'hashwatch-serve');
   const producer = new Producer(jobRegistry(), redis, config.redis.prefix);
   const { cases, reports } = services(config, db, producer, log);
-  const triage = { db, allowlist: (e: AllowlistEntry) => cases.allowlist(e) };
+  // Live triage previews download through the same guarded fetcher, policy and limits as workers.
+  const previewFetcher = mediaFetcher(config);
+  const triage = {
+    db,
+    allowlist: (e: AllowlistEntry) => cases.allowlist(e),
+    confirmations: config.triage.confirmations,
+    preview: { fetcher: previewFetcher, limits: downloadLimits(config) },
+  };
   const notices = noticeService(config, db, log);
-  if (config.notices.platformsFile) {
-    const n = await seedPlatforms(db.pool, config.notices.platformsFile);
-    log.info({ platforms: n }, 'platform directory seeded');
-  }
+  if (config.notices.platformsFile) await seedPlatformDirectory(db, config.notices.platformsFile, log);
+  // One cached source for /metrics (unauthenticated), /stats and /api/v1/stats.
+  const removal = cachedRemovalStats((now) => removalStats(db.pool, now));
+  const statsOptions = {
+    removalStats: removal,
+    timing: {
+      deadlineHours: Math.min(config.notices.defaultHours, config.notices.statutoryHours),
+      recheckEveryMs: config.notices.recheckEveryMs,
+    },
+  };
   const assets = await loadAssets();
   const a = config.accounts;
   const accounts = new AccountService(db, {
@@ -186,6 +224,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const app = await createServer({
     log: log.child({ component: 'server' }),
     queues: producer,
+    stats: { removalStats: removal },
     checks: [
       { name: 'postgres', check: () => pingDb(db) },
       { name: 'redis', check: () => pingRedis(redis) },
@@ -194,6 +233,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
       // First: it decorates the root so that requireUser works in every sibling plugin.
       { plugin: sessionPlugin({ accounts, cookieSecure: a.cookieSecure }) },
       { prefix: '/api/v1', plugin: (api) => triageRoutes(api, triage) },
+      { prefix: '/api/v1', plugin: (api) => statsRoutes(api, statsOptions) },
       {
         prefix: '/api/v1',
         plugin: (api) =>
@@ -223,6 +263,8 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
           await noticeAckRoutes(web, { pool: db.pool });
           await triagePage(web, triage);
           await noticesPage(web, { db, notices: notices.notices });
+          await platformsPage(web, { db });
+          await statsPage(web, statsOptions);
         },
       },
     ],
@@ -232,6 +274,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     app,
     async close() {
       await app.close();
+      await previewFetcher.close();
       notices.close();
       await producer.close();
       await closeAll(db, redis);
@@ -243,7 +286,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
 export async function startWorker(
   config: Readonly<Config>,
   log: Logger,
-  options: { queues?: string[] } = {},
+  options: { queues?: string[]; now?: () => Date } = {},
 ): Promise<Running> {
   if (config.db.migrateOnStart) await runMigrations(config, log);
   const db = createDb(config.db.url, config.db.poolSize);
@@ -267,10 +310,10 @@ export async function startWorker(
     recycleAfter: c.browserRecyclePages,
     maxRssBytes: c.browserMaxRssBytes,
   });
-  const fetcher = new GuardedFetcher(policy);
+  const fetcher = mediaFetcher(config);
   // PDQ and blockhash are pure JS: in threads, so a 4 MP image never stalls the job locks.
   const hashPool = new HashPool();
-  const notices = noticeService(config, db, log);
+  const notices = noticeService(config, db, log, options.now);
   const deps: CrawlerDeps = {
     db,
     log,
@@ -296,6 +339,10 @@ export async function startWorker(
         maxScrollHeight: 200_000,
         maxMedia: c.maxMediaPerPage,
         idleMs: 1_500,
+        maxBytes: c.pageMaxBytes,
+        maxPopups: c.maxPopups,
+        maxRedirects: c.maxRedirects,
+        policy,
       },
       download: downloadLimits(config),
     },
@@ -306,11 +353,14 @@ export async function startWorker(
       handle(crawlPageJob, crawlPageProcessor(deps)),
       handle(fetchMediaJob, fetchMediaProcessor(deps)),
       handle(retroMatchJob, retroMatchProcessor({ db, policy: matchPolicy(config) })),
-      handle(noticeBatchJob, async (_payload, ctx) => {
-        const summary = await notices.notices.runBatch({ now: new Date(), send: !config.notices.review });
-        ctx.log.info({ created: summary.created.length, sent: summary.sends.length }, 'notice batch done');
-        return summary.created.length;
-      }),
+      handle(
+        noticeBatchJob,
+        noticeBatchProcessor({ notices: notices.notices, send: !config.notices.review }),
+      ),
+      handle(
+        reuploadNoticeJob,
+        reuploadNoticeProcessor({ notices: notices.notices, send: !config.notices.review }),
+      ),
       handle(
         recheckJob,
         recheckProcessor({
@@ -319,6 +369,7 @@ export async function startWorker(
           matcher: () => registrySync.matcher,
           send: !config.notices.review,
           maxLevel: config.notices.maxLevel,
+          now: () => notices.notices.now(),
         }),
       ),
     ],
@@ -327,6 +378,9 @@ export async function startWorker(
     concurrency: config.worker.concurrency,
     graceMs: config.worker.shutdownGraceMs,
     lockMs: config.worker.lockMs,
+    // Postgres restarting is an outage, not a bad job: wait for it without using up attempts.
+    isOutage: isDatabaseUnavailable,
+    onAbandoned: (job) => recordAbandonedJob(deps, job),
     log: log.child({ component: 'worker' }),
     ...(options.queues ? { queues: options.queues } : {}),
   });
@@ -345,6 +399,14 @@ export async function startWorker(
       'recheck',
       { every: config.notices.recheckEveryMs },
       { name: recheckJob.name, data: {} },
+    );
+  // Re-uploads of removed content are noticed within minutes, not at the next weekly batch.
+  await producer
+    .queue(reuploadNoticeJob.queue)
+    .upsertJobScheduler(
+      'reupload-notices',
+      { every: config.notices.reuploadCheckEveryMs },
+      { name: reuploadNoticeJob.name, data: { matchIds: [] } },
     );
   const sweeper = startSweeper(deps, { everyMs: 60_000, olderThanMs: 5 * 60_000 });
   return {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHashwatchError } from '../errors.js';
 import { loadRegistryFile, RegistryFileError, registryRows } from './registry-file.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -90,7 +91,10 @@ describe('registry files', () => {
     ]);
     const err = await loadRegistryFile(path, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryFileError);
-    const { problems, message } = err as RegistryFileError;
+    expect(isHashwatchError(err)).toBe(true);
+    const { problems, message, code, details } = err as RegistryFileError;
+    expect(code).toBe('REGISTRY_FILE_INVALID');
+    expect(details).toEqual({ problems: 3 });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^line 2: pdq/);
     expect(problems[1]).toBe('line 3: not valid JSON');

@@ -1,14 +1,21 @@
+import { HashwatchError } from '../errors.js';
 import { type ItemHashes, Matcher, type MatchPolicy, type RegistryHashRow } from '../registry/index.js';
 import { ItemHashesSchema, schemaProblems } from '../server/index.js';
 import { readJsonl } from './jsonl.js';
 
-/** A registry file that cannot be used: every problem, each naming its line. Nothing is matched. */
-export class RegistryFileError extends Error {
+/**
+ * A registry file that cannot be used: every problem, each naming its line. Nothing is matched.
+ * Code `REGISTRY_FILE_INVALID` (docs/errors.md); `details.problems` counts the problems.
+ */
+export class RegistryFileError extends HashwatchError {
   readonly problems: string[];
   constructor(file: string, problems: string[]) {
     const shown = problems.slice(0, 20).join('\n  ');
     const more = problems.length > 20 ? `\n  … and ${problems.length - 20} more` : '';
-    super(`The registry file ${file} cannot be used:\n  ${shown}${more}`);
+    super('REGISTRY_FILE_INVALID', `The registry file ${file} cannot be used:\n  ${shown}${more}`, {
+      status: 400,
+      details: { problems: problems.length },
+    });
     this.name = 'RegistryFileError';
     this.problems = problems;
   }

@@ -53,7 +53,7 @@ export async function scanCommand(url: string, opts: ScanOptions, config: Readon
     recycleAfter: 1000,
     maxRssBytes: c.browserMaxRssBytes,
   });
-  const fetcher = new GuardedFetcher(policy);
+  const fetcher = new GuardedFetcher({ ...policy, maxRedirects: c.maxRedirects });
   const seenMedia = new Map<string, ImageHashes | VideoHashes>();
   const seenPages = new Set<string>();
   const queue: { url: string; depth: number }[] = [{ url, depth: 0 }];
@@ -72,6 +72,11 @@ export async function scanCommand(url: string, opts: ScanOptions, config: Readon
         result = await crawlPage(context, page.url, {
           timeoutMs: c.pageTimeoutMs,
           maxScrollMs: c.scrollMs,
+          // The same hostile-page limits as the workers (docs/RELIABILITY.md, "Hostile input").
+          maxBytes: c.pageMaxBytes,
+          maxPopups: c.maxPopups,
+          maxRedirects: c.maxRedirects,
+          policy,
           sites,
           signal: abort,
         });

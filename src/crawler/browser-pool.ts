@@ -118,6 +118,11 @@ export class BrowserPool {
       executablePath: defaultChromiumPath(this.#opts.executablePath),
       headless: true,
       args,
+      // Playwright would close the browser on the first SIGTERM/SIGINT, failing every page still
+      // rendering (an attempt used each) instead of letting it finish within SHUTDOWN_GRACE_MS.
+      // The worker's own shutdown closes the browser after its jobs (found by test/chaos/sigterm).
+      handleSIGTERM: false,
+      handleSIGINT: false,
       ...(this.#opts.proxyUrl ? { proxy: { server: this.#opts.proxyUrl } } : {}),
     });
     this.#browser = await chromium.connect(this.#server.wsEndpoint());

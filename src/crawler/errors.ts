@@ -17,6 +17,8 @@ export const CRAWL_ERROR_CODES = {
   httpStatus: 'CRAWL_HTTP_STATUS',
   network: 'CRAWL_NETWORK',
   unsupportedContent: 'CRAWL_UNSUPPORTED_CONTENT',
+  navigatedAway: 'CRAWL_NAVIGATED_AWAY',
+  tooManyPopups: 'CRAWL_TOO_MANY_POPUPS',
 } as const;
 
 /** One of {@link CRAWL_ERROR_CODES}. */
@@ -129,6 +131,33 @@ export function unsupportedContent(
     details,
     cause,
   });
+}
+
+/** A page's responses together passed the page byte cap (`CRAWL_PAGE_MAX_MB`); the page was closed. */
+export function pageTooLarge(host: string, maxBytes: number): CrawlError {
+  return new CrawlError(
+    CRAWL_ERROR_CODES.tooLarge,
+    `The page at ${host} sent more than ${Math.round(maxBytes / 1024 / 1024)} MB; the crawler stopped loading it.`,
+    { details: { host, maxBytes } },
+  );
+}
+
+/** After loading, the page sent the browser to another site (`to` is a host or a URL scheme). */
+export function navigatedAway(host: string, to: string): CrawlError {
+  return new CrawlError(
+    CRAWL_ERROR_CODES.navigatedAway,
+    `The page at ${host} sent the browser on to ${to}; the crawler stays on the reported site and stopped there.`,
+    { details: { host, to } },
+  );
+}
+
+/** The page opened more popup windows than allowed (`CRAWL_MAX_POPUPS`); each was closed at once. */
+export function tooManyPopups(host: string, max: number): CrawlError {
+  return new CrawlError(
+    CRAWL_ERROR_CODES.tooManyPopups,
+    `The page at ${host} kept opening new windows (more than ${max}); they were closed and the crawl of this page stopped.`,
+    { details: { host, maxPopups: max } },
+  );
 }
 
 const RANGE_WORDS: Record<string, string> = {

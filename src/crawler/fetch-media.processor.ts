@@ -65,6 +65,9 @@ export function fetchMediaProcessor(deps: CrawlerDeps) {
                 bytes: result.bytes,
               });
         await setMediaHashed(db.pool, media.id, contentId, result.httpStatus);
+        // One line per recorded hashing (ids only): the chaos tests count these to prove a media
+        // location is never hashed twice, whatever kills and retries happen around it.
+        ctx.log.info({ mediaId: media.id, contentId, fresh: result.kind === 'hashed' }, 'media hashed');
         const hashes: MediaHashes | undefined =
           result.kind === 'known' ? await contentHashes(db.pool, contentId) : result.hashes;
         const matches = hashes ? deps.matcher().match(hashes) : [];

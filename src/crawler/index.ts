@@ -1,10 +1,17 @@
+export { recordAbandonedJob, WORKER_LOST } from './abandoned.js';
 export { BrowserPool, type BrowserPoolOptions, CHROMIUM_ARGS, defaultChromiumPath } from './browser-pool.js';
 export { crawlPageProcessor } from './crawl-page.processor.js';
 export type { CrawlerDeps, CrawlSettings } from './crawler-deps.js';
 export { CRAWL_ERROR_CODES, CrawlError, type CrawlErrorCode, isCrawlError } from './errors.js';
 export { fetchMediaProcessor } from './fetch-media.processor.js';
 export { CRAWLER_JOBS, crawlPageJob, fetchMediaJob, retroMatchJob } from './jobs.js';
-export { type DownloadLimits, type DownloadOutcome, downloadAndHash } from './media-download.js';
+export {
+  type DownloadLimits,
+  type DownloadOutcome,
+  downloadAndHash,
+  openSniffed,
+  type SniffedDownload,
+} from './media-download.js';
 export { type AddressPolicy, addressRange, checkUrl, isPublicUnicast } from './net/address-policy.js';
 export {
   FETCH_DEFAULTS,

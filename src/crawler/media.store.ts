@@ -173,13 +173,17 @@ export async function reportsOfMedia(db: Queryable, mediaId: number): Promise<nu
   return rows.map((r) => Number(r.report_id));
 }
 
-/** Records matches for a media location (one per case; a repeat keeps the first). Returns new ids. */
+/**
+ * Records matches for a media location (one per case; a repeat keeps the first). Returns new ids.
+ * Only for an active case: `FOR SHARE` waits for a withdrawal in progress (which locks the case row
+ * first) and then sees the case withdrawn, so no match outlives its case's withdrawal.
+ */
 export async function insertMatches(db: Queryable, mediaId: number, matches: ItemMatch[]): Promise<number[]> {
   const ids: number[] = [];
   for (const m of matches) {
     const { rows } = await db.query(
       `INSERT INTO matches (media_id, case_id, item_id, signal, distance, score, variant, detail)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $2 AND status = 'active')
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $2 AND status = 'active' FOR SHARE)
        ON CONFLICT (media_id, case_id) DO NOTHING RETURNING id`,
       [
         mediaId,

@@ -5,6 +5,7 @@ export {
   databaseName,
   dropDatabase,
   ensureDatabase,
+  isDatabaseUnavailable,
   pingDb,
   withTransaction,
 } from './pool.js';

@@ -67,6 +67,35 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** Node socket errors that mean the server could not be reached or went away. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * Whether `err` means Postgres is not answering (down, restarting, unreachable) rather than that a
+ * query was wrong: socket errors, pg's "connection terminated" and connect timeouts, and the
+ * server's own SQLSTATEs for it (class 08 connection exception, 57P01–57P03 shutdown/starting up).
+ * Callers answer 503 or retry later instead of recording a failure.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNREACHABLE.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
+  // net.connect to several addresses fails with an AggregateError of the individual errors.
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(isDatabaseUnavailable);
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
+  );
+}
+
 /** Answers whether Postgres responds to a trivial query within the pool's connect timeout. */
 export async function pingDb(db: Db): Promise<void> {
   await db.pool.query('SELECT 1');

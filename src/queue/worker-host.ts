@@ -51,7 +51,23 @@ export interface WorkerHostOptions {
    * this long; then another worker's stalled-job check puts them back. Default 30 s (BullMQ's).
    */
   lockMs?: number;
+  /**
+   * Errors that mean a service the job needs is down (e.g. Postgres restarting), not that the job
+   * is bad: such a job is put back with a growing delay (2 s doubling up to 30 s) without using up
+   * an attempt, so an outage longer than the job's retry budget loses nothing. Bounded by
+   * `maxStartedAttempts`.
+   */
+  isOutage?: (err: unknown) => boolean;
+  /**
+   * Called when BullMQ fails a job without running its handler: it stalled more than
+   * `maxStalledCount` times (its workers kept dying) or started more than `maxStartedAttempts`
+   * times. The handler never got to record the failure, so this must (e.g. mark the page failed).
+   */
+  onAbandoned?: (job: { name: string; data: unknown }, reason: string) => Promise<void>;
 }
+
+/** BullMQ's messages for a job it fails without running it (see WorkerHostOptions.onAbandoned). */
+const ABANDONED = ['job stalled more than allowable limit', 'job started more than allowable limit'];
 
 /**
  * Runs BullMQ workers for a set of queues. Start-up fails if any job on those queues has no
@@ -96,6 +112,11 @@ export class WorkerHost {
           { queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
           'job failed',
         );
+        if (job && this.#opts.onAbandoned && ABANDONED.includes(err.message)) {
+          this.#opts.onAbandoned({ name: job.name, data: job.data }, err.message).catch((e: Error) => {
+            log.error({ queue: name, jobId: job.id, err: e.message }, 'could not record an abandoned job');
+          });
+        }
       });
       worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
       this.#workers.push(worker);
@@ -134,6 +155,14 @@ export class WorkerHost {
       if (this.#closing && abort.aborted && token) {
         // Cancelled by our shutdown, not by a fault: hand the job back without using up an attempt.
         await job.moveToDelayed(Date.now() + 1_000, token);
+        throw new DelayedError();
+      }
+      if (token && this.#opts.isOutage?.(err)) {
+        // Starts beyond the counted attempts are delays, stalls and earlier outages.
+        const waits = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);
+        const ms = Math.min(30_000, 2_000 * 2 ** Math.min(waits, 4));
+        log.warn({ err: (err as Error).message, retryInMs: ms }, 'a service is down; job put back');
+        await job.moveToDelayed(Date.now() + ms, token);
         throw new DelayedError();
       }
       throw toQueueError(err);

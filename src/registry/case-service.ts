@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { type Db, withTransaction } from '../db/index.js';
 import { HashwatchError } from '../errors.js';
 import { flagCaseHashes, insertAllowlisted } from './allowlist.store.js';
@@ -11,14 +12,16 @@ import {
   insertItems,
   markWithdrawn,
   type PlatformProgress,
+  pinLockedUntil,
   recordChange,
-  recordPinFailure,
+  reservePinAttempt,
   resetPinFailures,
   setHashesDisabled,
 } from './case.store.js';
 import { caseLocked, caseWithdrawn, pinMismatch } from './errors.js';
 import { generateCaseRef, generatePin, hashSecret, normaliseCaseRef, verifySecret } from './secrets.js';
 import type { CaseSource, Consent, ItemHashes } from './types.js';
+import { caseHashValues, forgetCrawledCopies } from './withdrawal.store.js';
 
 export interface PinPolicy {
   /** Wrong PINs in a row before the case is paused. */
@@ -45,6 +48,25 @@ export interface CaseStatus {
 /** Told (after commit) that a case gained hashes, identified by the registry change that added them. */
 export type OnHashesAdded = (caseId: number, changeId: number) => Promise<void>;
 
+/**
+ * Steps of a withdrawal that belong to other stages, run inside its transaction (the composition
+ * root passes `forgetCaseInNotices` of reports and `appendAudit` of the server). Without them the
+ * registry and crawled side are still forgotten, but notices keep their evidence and nothing is audited.
+ */
+export interface WithdrawalSteps {
+  /** Drops the case from unsent notices and replaces its hash evidence in sent ones. */
+  notices?: (
+    client: pg.PoolClient,
+    ref: string,
+    hashValues: readonly string[],
+  ) => Promise<{ redacted: number; pruned: number; cancelled: number }>;
+  /** Appends one audit entry (counts only, never a hash value); last in the transaction. */
+  audit?: (
+    client: pg.PoolClient,
+    entry: { actor: string; action: string; subject: string; detail: Record<string, number> },
+  ) => Promise<unknown>;
+}
+
 export interface Registration {
   ref: string;
   pin: string;
@@ -57,21 +79,25 @@ export class CaseService {
   readonly #policy: PinPolicy;
   readonly #allowlistRadius: number;
   readonly #onAdded: OnHashesAdded;
+  readonly #withdrawal: WithdrawalSteps;
 
   /**
    * `allowlistRadius`: perceptual distance at which a registered hash counts as allow-listed.
    * `onAdded`: called after hashes were committed (the composition root queues retroactive matching).
+   * `withdrawal`: the notice and audit steps of a withdrawal (see {@link WithdrawalSteps}).
    */
   constructor(
     db: Db,
     policy: PinPolicy = DEFAULT_PIN_POLICY,
     allowlistRadius = 31,
     onAdded: OnHashesAdded = async () => {},
+    withdrawal: WithdrawalSteps = {},
   ) {
     this.#db = db;
     this.#policy = policy;
     this.#allowlistRadius = allowlistRadius;
     this.#onAdded = onAdded;
+    this.#withdrawal = withdrawal;
   }
 
   /**
@@ -169,24 +195,25 @@ export class CaseService {
   ): Promise<{ id: number; ref: string; status: 'active' | 'withdrawn' }> {
     const ref = normaliseCaseRef(refInput);
     const row = ref ? await findCaseByRef(this.#db.pool, ref) : undefined;
-    if (row?.lockedUntil && row.lockedUntil.getTime() > Date.now()) {
-      // Still verify, so a locked case answers in the same time as any other.
-      await verifySecret(pin, undefined);
-      throw caseLocked(row.lockedUntil);
-    }
+    // The attempt is counted before the PIN is checked, so parallel guesses cannot outrun the pause.
+    const attempt = row
+      ? await reservePinAttempt(this.#db.pool, row.id, this.#policy.maxAttempts, this.#policy.lockMs)
+      : undefined;
+    // Always the same scrypt work (unknown reference, paused case, wrong or right PIN), so the time
+    // an answer takes tells nothing.
     const ok = await verifySecret(pin, row?.pinHash);
     if (!row) throw pinMismatch();
-    if (!ok) {
-      const { lockedUntil } = await recordPinFailure(
-        this.#db.pool,
-        row.id,
-        this.#policy.maxAttempts,
-        this.#policy.lockMs,
+    if (!attempt) {
+      throw caseLocked(
+        (await pinLockedUntil(this.#db.pool, row.id)) ?? new Date(Date.now() + this.#policy.lockMs),
       );
-      if (lockedUntil && lockedUntil.getTime() > Date.now()) throw caseLocked(lockedUntil);
+    }
+    if (!ok) {
+      if (attempt.lockedUntil && attempt.lockedUntil.getTime() > Date.now())
+        throw caseLocked(attempt.lockedUntil);
       throw pinMismatch();
     }
-    if (row.failedPinAttempts > 0) await resetPinFailures(this.#db.pool, row.id);
+    await resetPinFailures(this.#db.pool, row.id);
     return { id: row.id, ref: row.ref, status: row.status };
   }
 
@@ -215,16 +242,41 @@ export class CaseService {
   }
 
   /**
-   * Withdraws consent: deletes every fingerprint of the case, forgets the contact address, marks
-   * the case withdrawn and tells every worker to drop the hashes from its index at once.
+   * Withdraws consent, in one transaction: marks the case withdrawn and forgets the contact address;
+   * deletes its matches and the crawled fingerprints that are its own; drops it from unsent notices
+   * and replaces its hash evidence in sent ones; deletes every registered fingerprint; tells every
+   * worker to drop the hashes from its index at once; audits the counts. The rule is in
+   * docs/RELIABILITY.md ("Withdrawal").
    */
   async withdraw(refInput: string, pin: string): Promise<{ ref: string; removedHashes: number }> {
     const auth = await this.authenticate(refInput, pin);
     if (auth.status === 'withdrawn') return { ref: auth.ref, removedHashes: 0 };
     return withTransaction(this.#db.pool, async (client) => {
-      const removed = await deleteCaseHashes(client, auth.id);
+      // First: its row lock makes a worker recording a match for this case wait, then skip it.
       await markWithdrawn(client, auth.id);
+      const values = await caseHashValues(client, auth.id);
+      const notices = (await this.#withdrawal.notices?.(client, auth.ref, values)) ?? {
+        redacted: 0,
+        pruned: 0,
+        cancelled: 0,
+      };
+      const crawled = await forgetCrawledCopies(client, auth.id);
+      const removed = await deleteCaseHashes(client, auth.id);
       await recordChange(client, { op: 'withdraw-case', caseId: auth.id, hashIds: removed });
+      await this.#withdrawal.audit?.(client, {
+        actor: 'case-pin',
+        action: 'case.withdraw',
+        subject: `case:${auth.ref}`,
+        detail: {
+          registeredHashes: removed.length,
+          matches: crawled.matches,
+          crawledContents: crawled.contents,
+          mediaUnlinked: crawled.media,
+          noticesRedacted: notices.redacted,
+          noticesPruned: notices.pruned,
+          noticesCancelled: notices.cancelled,
+        },
+      });
       return { ref: auth.ref, removedHashes: removed.length };
     });
   }

@@ -119,29 +119,42 @@ export async function recordChange(
   return id;
 }
 
-/** A wrong PIN: counts it and, past `maxAttempts`, locks the case until `lockMs` from now. */
-export async function recordPinFailure(
+/**
+ * Counts a PIN attempt before the PIN is checked, in one statement, and pauses the case when the
+ * count reaches `maxAttempts`. Undefined while the case is paused: then no PIN may be checked.
+ * Counting first (and resetting on success) means parallel guesses cannot all slip in before the
+ * first failure is recorded, as they could when failures were only counted after the check.
+ */
+export async function reservePinAttempt(
   db: Queryable,
   caseId: number,
   maxAttempts: number,
   lockMs: number,
-): Promise<{ attempts: number; lockedUntil: Date | null }> {
+): Promise<{ attempts: number; lockedUntil: Date | null } | undefined> {
   const { rows } = await db.query(
     `UPDATE cases SET
        failed_pin_attempts = failed_pin_attempts + 1,
        locked_until = CASE WHEN failed_pin_attempts + 1 >= $2
-                           THEN now() + make_interval(secs => $3::double precision / 1000) ELSE locked_until END
-     WHERE id = $1 RETURNING failed_pin_attempts, locked_until`,
+                           THEN now() + make_interval(secs => $3::double precision / 1000) ELSE NULL END
+     WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
+     RETURNING failed_pin_attempts, locked_until`,
     [caseId, maxAttempts, lockMs],
   );
-  return { attempts: rows[0]?.failed_pin_attempts ?? 0, lockedUntil: rows[0]?.locked_until ?? null };
+  const r = rows[0];
+  return r ? { attempts: Number(r.failed_pin_attempts), lockedUntil: r.locked_until ?? null } : undefined;
+}
+
+/** Until when a case is paused (null when it is not). */
+export async function pinLockedUntil(db: Queryable, caseId: number): Promise<Date | null> {
+  const { rows } = await db.query('SELECT locked_until FROM cases WHERE id = $1', [caseId]);
+  return rows[0]?.locked_until ?? null;
 }
 
 export async function resetPinFailures(db: Queryable, caseId: number): Promise<void> {
   await db.query('UPDATE cases SET failed_pin_attempts = 0, locked_until = NULL WHERE id = $1', [caseId]);
 }
 
-/** Deletes every fingerprint of a case and marks it withdrawn. Returns the deleted hash ids. */
+/** Deletes every fingerprint of a case (its registered items and hashes). Returns the deleted hash ids. */
 export async function deleteCaseHashes(db: Queryable, caseId: number): Promise<number[]> {
   const { rows } = await db.query<{ id: string }>(
     'DELETE FROM registered_hashes WHERE case_id = $1 RETURNING id',
@@ -151,14 +164,15 @@ export async function deleteCaseHashes(db: Queryable, caseId: number): Promise<n
   return rows.map((r) => Number(r.id));
 }
 
+/**
+ * Marks a case withdrawn and forgets its contact. Run first in the withdrawal's transaction: the row
+ * lock it takes makes a worker recording a match for the case (media.store.ts `insertMatches`) wait
+ * for the commit and then find the case withdrawn. The case's matches are deleted afterwards
+ * (withdrawal.store.ts), so nothing more is sent on its behalf.
+ */
 export async function markWithdrawn(db: Queryable, caseId: number): Promise<void> {
   await db.query(
     "UPDATE cases SET status = 'withdrawn', withdrawn_at = now(), contact_email = NULL WHERE id = $1",
-    [caseId],
-  );
-  // Matches not yet acted on stop here: nothing more is sent on this case's behalf.
-  await db.query(
-    "UPDATE matches SET state = 'withdrawn', decided_at = now() WHERE case_id = $1 AND state IN ('pending', 'confirmed', 'escalated')",
     [caseId],
   );
 }

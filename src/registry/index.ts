@@ -5,6 +5,7 @@ export {
   DEFAULT_PIN_POLICY,
   type PinPolicy,
   type Registration,
+  type WithdrawalSteps,
 } from './case-service.js';
 export { CONSENT_TEXT, CONSENT_VERSION } from './consent.js';
 export {

@@ -4,12 +4,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import type { Logger } from 'pino';
 import { installErrorHandling } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
-import { createMetrics, type QueueDepthSource } from './metrics.js';
+import { createMetrics, type QueueDepthSource, type RemovalStatsSource } from './metrics.js';
+import { securityHeaders } from './web/security.js';
 
 export interface ServerDeps {
   log: Logger;
   checks: ReadinessCheck[];
   queues?: QueueDepthSource;
+  /** Removal statistics for `/metrics`, read from Postgres at scrape time. */
+  stats?: RemovalStatsSource;
   /** Route plugins contributed by the stages (registry, reports, …), mounted under `/api/v1` or `/`. */
   plugins?: { prefix?: string; plugin: FastifyPluginAsync }[];
   /** Largest accepted request body; registrations carry many hashes, never media. */
@@ -30,6 +33,8 @@ export async function createServer(deps: ServerDeps): Promise<Server> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
+  // On the root, so every page, API route, error and 404 carries them (routes added later too).
+  await securityHeaders(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -43,7 +48,7 @@ export async function createServer(deps: ServerDeps): Promise<Server> {
       servers: [{ url: '/' }],
     },
   });
-  await app.register(healthRoutes, { checks: deps.checks, metrics: createMetrics(deps.queues) });
+  await app.register(healthRoutes, { checks: deps.checks, metrics: createMetrics(deps.queues, deps.stats) });
   for (const p of deps.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix ?? '' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

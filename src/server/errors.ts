@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../db/index.js';
 import { isHashwatchError } from '../errors.js';
 
 /** The one error shape of the HTTP API. */
@@ -39,7 +40,32 @@ export function installErrorHandling(app: FastifyInstance): void {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
       return reply.status(err.status).send(body(err.code, err.message, err.details));
     }
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: err.message }, 'database not answering');
+      return reply
+        .status(503)
+        .header('retry-after', '30')
+        .send(
+          body(
+            'DATABASE_UNAVAILABLE',
+            'The database is not answering right now, so this could not be done. Nothing was lost; please try again in a minute.',
+          ),
+        );
+    }
     const status = err.statusCode ?? 500;
+    if (status === 429) {
+      // @fastify/rate-limit throws a plain error with no code; it has already set Retry-After.
+      const after = Number(reply.getHeader('retry-after'));
+      return reply
+        .status(429)
+        .send(
+          body(
+            'RATE_LIMITED',
+            'There have been many requests from this address in a short time. Please wait a little and try again.',
+            Number.isFinite(after) && after > 0 ? { retryAfterSeconds: after } : undefined,
+          ),
+        );
+    }
     if (status < 500) {
       const mapped = FASTIFY_CODES[err.code];
       return reply.status(status).send(body(mapped?.code ?? 'BAD_REQUEST', mapped?.message ?? err.message));

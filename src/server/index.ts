@@ -23,7 +23,12 @@ export { type AuditEntry, type AuditVerification, appendAudit, verifyAudit } fro
 export { requireToken, TOKEN_SCOPES, type TokenScope } from './auth.js';
 export { type ApiErrorBody, installErrorHandling } from './errors.js';
 export type { ReadinessCheck } from './health.routes.js';
-export { createMetrics, type QueueDepthSource } from './metrics.js';
+export {
+  createMetrics,
+  type PlatformRemovalFigures,
+  type QueueDepthSource,
+  type RemovalStatsSource,
+} from './metrics.js';
 export { type CaseRoutesOptions, caseRoutes } from './routes/cases.routes.js';
 export { type ReportRoutesOptions, reportRoutes } from './routes/reports.routes.js';
 export { ItemHashesSchema } from './schemas.js';

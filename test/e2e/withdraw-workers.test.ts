@@ -114,8 +114,10 @@ describe('withdrawal across worker processes', () => {
     await Promise.all([2, 3, 4, 5, 6, 7].map(crawl));
     const { rows } = await env.db.pool.query("SELECT count(*)::int AS n FROM media WHERE status = 'hashed'");
     expect(rows[0].n).toBe(7);
-    expect(await matchCount()).toBe(1);
-    // The one match made before withdrawal no longer asks for anything.
-    expect((await env.db.pool.query('SELECT state FROM matches')).rows).toEqual([{ state: 'withdrawn' }]);
+    // The one match made before withdrawal was deleted with the case's fingerprints, and none came after.
+    expect(await matchCount()).toBe(0);
+    // The first copy's location stays, without the fingerprints it had (docs/RELIABILITY.md, "Withdrawal").
+    const first = await env.db.pool.query("SELECT content_id FROM media WHERE url LIKE '%/img/1.png'");
+    expect(first.rows).toEqual([{ content_id: null }]);
   }, 120_000);
 });

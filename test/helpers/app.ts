@@ -1,6 +1,7 @@
 import { createDb, type Db, migrate } from '../../src/db/index.js';
 import { CaseService, type PinPolicy } from '../../src/registry/index.js';
-import { createServer, type Server } from '../../src/server/index.js';
+import { forgetCaseInNotices } from '../../src/reports/index.js';
+import { appendAudit, createServer, type Server } from '../../src/server/index.js';
 import { caseRoutes } from '../../src/server/routes/cases.routes.js';
 import { createTestDatabase, silentLog } from './services.js';
 
@@ -24,7 +25,11 @@ export async function caseApi(
   db: Db,
   options: { pinPolicy?: PinPolicy; lookupsPerMinute?: number; registrationsPerHour?: number } = {},
 ): Promise<{ app: Server; cases: CaseService }> {
-  const cases = new CaseService(db, options.pinPolicy);
+  // Withdrawal wired as in src/main.ts: notices and the audit log are part of it.
+  const cases = new CaseService(db, options.pinPolicy, undefined, undefined, {
+    notices: forgetCaseInNotices,
+    audit: appendAudit,
+  });
   const app = await createServer({
     log: silentLog,
     checks: [],

@@ -36,9 +36,17 @@ export class NetworkCapture {
     return [...this.#found.values()].filter((m) => !this.#children.has(m.url));
   }
 
-  /** Waits until every playlist body being read has been read. */
-  async settled(): Promise<void> {
-    await Promise.all(this.#reading);
+  /**
+   * Waits until every playlist body being read has been read, or `maxMs` passed: a playlist that
+   * drips forever must not hold the page (its URL stays a candidate; the downloader has its own cap).
+   */
+  async settled(maxMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, maxMs));
+    });
+    await Promise.race([Promise.all(this.#reading), late]);
+    clearTimeout(timer);
   }
 
   #onResponse(res: Response): void {

@@ -83,11 +83,15 @@ export async function reportRoutes(instance: FastifyInstance, opts: ReportRoutes
       preHandler: requireToken(opts.pool, 'report'),
       schema: {
         summary: 'A report’s status with the pages and media found (API token with the "report" scope).',
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        // Path parameters are strings (ajv coerceTypes: false): an integer schema refused every id.
+        params: Type.Object({
+          id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'report number' }),
+        }),
       },
     },
-    async (req) => {
-      const report = await getReport(opts.pool, req.params.id);
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const report = await getReport(opts.pool, Number(req.params.id));
       if (!report)
         throw new HashwatchError('REPORT_NOT_FOUND', 'No report has that number.', { status: 404 });
       const detail = await reportDetail(opts.pool, report.duplicateOf ?? report.id);
