@@ -54,6 +54,8 @@ export {
 export {
   type BatchSummary,
   type CreatedNotice,
+  INTERRUPTED_SEND_MINUTES,
+  isInterruptedSend,
   NoticeService,
   type NoticeServiceDeps,
   type SendOutcome,

@@ -195,6 +195,38 @@ describe('NoticeService (Postgres)', () => {
     expect(mailer.sent.length).toBe(before + 1);
   });
 
+  it('lets an analyst settle a send that stopped part-way, only once it is clearly not under way', async () => {
+    const a = await addCase('HW-AAAA-0008');
+    await addMatch(a, 'https://tube.example/v/interrupted-1.jpg');
+    const first = (await service.runBatch({ now: NOW, send: false })).created[0]?.id ?? 0;
+    await addMatch(a, 'https://tube.example/v/interrupted-2.jpg');
+    const second = (await service.runBatch({ now: hours(1), send: false })).created[0]?.id ?? 0;
+    // A worker claimed both and died before the mail server answered.
+    await pool.query(`UPDATE notices SET status = 'sending', updated_at = $2 WHERE id = ANY($1::bigint[])`, [
+      [first, second],
+      hours(2),
+    ]);
+    const soon = new Date(hours(2).getTime() + 14 * 60_000);
+    expect(await service.resolveInterruptedSend(first, true, soon)).toBe(false);
+    expect(await getNotice(pool, first)).toMatchObject({ status: 'sending' });
+
+    const later = hours(3);
+    expect(await service.resolveInterruptedSend(first, true, later)).toBe(true);
+    const arrived = await getNotice(pool, first);
+    expect(arrived).toMatchObject({ status: 'sent' });
+    expect(arrived?.sentAt?.toISOString()).toBe(hours(2).toISOString());
+    expect(arrived?.deadlineAt).toBeInstanceOf(Date);
+    expect(await service.resolveInterruptedSend(first, false, later)).toBe(false);
+
+    const before = mailer.sent.length;
+    expect(await service.resolveInterruptedSend(second, false, later)).toBe(true);
+    expect(await getNotice(pool, second)).toMatchObject({ status: 'failed', sentAt: null });
+    const retry = await service.runBatch({ now: hours(4), send: true });
+    expect(retry.sends.find((x) => x.id === second)).toMatchObject({ outcome: 'sent' });
+    expect(retry.sends.find((x) => x.id === first)).toBeUndefined();
+    expect(mailer.sent.length).toBe(before + 1);
+  });
+
   it('cancels drafts that rely only on a withdrawn case and drops its items from mixed drafts', async () => {
     const gone = await addCase('HW-GONE-0001');
     const stays = await addCase('HW-STAY-0001');

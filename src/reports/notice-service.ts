@@ -21,6 +21,7 @@ import {
   getNotice,
   insertNotice,
   listNotices,
+  type NoticeRow,
   nextNoticeId,
   releaseNoticeItems,
   updateNotice,
@@ -28,9 +29,17 @@ import {
 import { buildNotice, countByHost, formatNoticeRef, groupByPlatform, markSent } from './notice-builder.js';
 import { type SendOutcome, sendNoticeOnce } from './notice-sender.js';
 import { getPlatform, hostPatternDirectory } from './platform.store.js';
-import type { NoticeCandidate, NoticeSettings } from './types.js';
+import type { NoticeCandidate, NoticeRecord, NoticeSettings } from './types.js';
 
 export type { SendOutcome } from './notice-sender.js';
+
+/** A notice still `sending` this long after its claim had its sender stop mid-send. */
+export const INTERRUPTED_SEND_MINUTES = 15;
+
+/** Whether a notice is stuck in `sending` because its sender stopped (see resolveInterruptedSend). */
+export function isInterruptedSend(n: Pick<NoticeRow, 'status' | 'updatedAt'>, now: Date): boolean {
+  return n.status === 'sending' && now.getTime() - n.updatedAt.getTime() >= INTERRUPTED_SEND_MINUTES * 60_000;
+}
 
 /** A notice created by a batch or a follow-up. */
 export interface CreatedNotice {
@@ -156,6 +165,37 @@ export class NoticeService {
       now,
       body: markSent(notice.body, now),
       sentAt: now,
+    });
+  }
+
+  /**
+   * Settles a notice whose sender stopped in the middle of sending (a worker killed between the
+   * claim and the mail server's answer): it stays `sending`, because sending is at most once and
+   * only the mail log can tell whether it went. After checking, an analyst says which: it arrived
+   * → `sent` at the time it was claimed (its deadline runs from then); it did not → `failed`, so
+   * "send now" or the next batch sends it. Only for notices claimed at least
+   * {@link INTERRUPTED_SEND_MINUTES} ago, so a send still under way is never touched.
+   */
+  async resolveInterruptedSend(id: number, arrived: boolean, now: Date = this.now()): Promise<boolean> {
+    const notice = await getNotice(this.deps.db.pool, id);
+    if (!notice) throw noticeNotFound(id);
+    if (!isInterruptedSend(notice, now)) return false;
+    if (arrived) {
+      const sentAt = notice.body.sentAt ? new Date(notice.body.sentAt) : notice.updatedAt;
+      return updateNotice(this.deps.db.pool, id, { status: 'sent', from: ['sending'], now, sentAt });
+    }
+    const unsent: NoticeRecord = {
+      ...notice.body,
+      sentAt: null,
+      deadline: { ...notice.body.deadline, at: null },
+    };
+    return updateNotice(this.deps.db.pool, id, {
+      status: 'failed',
+      from: ['sending'],
+      now,
+      body: unsent,
+      failureReason:
+        'Sending was interrupted and the mail log shows it did not arrive; it can be sent again.',
     });
   }
 

@@ -23,6 +23,8 @@ export interface NoticeRow {
   deadlineHours: number;
   deadlineAt: Date | null;
   createdAt: Date;
+  /** Last status change: for a `sending` notice, when it was claimed. */
+  updatedAt: Date;
   sentAt: Date | null;
   attempts: number;
   messageId: string | null;
@@ -36,7 +38,7 @@ export interface NoticeRow {
 }
 
 const NOTICE_COLUMNS = `n.id, n.ref, n.platform_id, p.name AS platform_name, n.level, n.status, n.body, n.deadline_hours,
-  n.deadline_at, n.created_at, n.sent_at, n.attempts, n.message_id, n.recipients, n.failure_reason, n.export_text,
+  n.deadline_at, n.created_at, n.updated_at, n.sent_at, n.attempts, n.message_id, n.recipients, n.failure_reason, n.export_text,
   n.acknowledged_at, n.decision, n.decision_reason, n.decided_at`;
 
 /** Reserves a notice id (the reference is derived from it before the row exists). */
@@ -213,6 +215,7 @@ function toNoticeRow(r: Record<string, unknown>): NoticeRow {
     deadlineHours: r.deadline_hours as number,
     deadlineAt: r.deadline_at as Date | null,
     createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
     sentAt: r.sent_at as Date | null,
     attempts: r.attempts as number,
     messageId: r.message_id as string | null,

@@ -149,7 +149,7 @@ const POLICY: Record<string, Rule> = {
     request: () => ({ url: '/notices/987654' }),
   },
   ...Object.fromEntries(
-    ['send', 'cancel', 'submitted'].map((action) => [
+    ['send', 'cancel', 'submitted', 'arrived', 'unsent'].map((action) => [
       `POST /notices/:id/${action}`,
       {
         access: 'staff',

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Db, withTransaction } from '../../db/index.js';
 import {
   getNotice,
+  isInterruptedSend,
   listNotices,
   type NoticeRow,
   type NoticeService,
@@ -25,6 +26,8 @@ const DONE: Record<string, string> = {
   failed:
     'The notice could not be sent; the reason is shown in its row. It will be retried with the next batch.',
   unchanged: 'Nothing changed: the notice was already handled.',
+  arrived: 'Recorded as sent at the time sending started; its deadline runs from then.',
+  unsent: 'Recorded as not sent. Use "Send now", or the next batch sends it.',
 };
 
 function actions(req: FastifyRequest, n: NoticeRow): Html {
@@ -37,6 +40,9 @@ ${csrfField(req)}<button type="submit"${secondary ? html` class="secondary"` : '
   if (n.status === 'draft' || n.status === 'failed')
     return html`${form('send', 'Send now')} ${form('cancel', 'Discard', true)}`;
   if (n.status === 'export') return form('submitted', 'Mark as submitted');
+  if (isInterruptedSend(n, new Date()))
+    return html`<p>Sending stopped part-way (the worker sending it stopped). Check the mail server's log for ${n.ref}, then:</p>
+${form('arrived', 'It arrived')} ${form('unsent', 'It did not arrive', true)}`;
   return html``;
 }
 
@@ -102,7 +108,7 @@ ${notice.exportText ? html`<h2>Text for the platform’s web form</h2><pre class
   });
 
   const act =
-    (name: 'send' | 'cancel' | 'submitted') =>
+    (name: 'send' | 'cancel' | 'submitted' | 'arrived' | 'unsent') =>
     async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
       const id = Number(req.params.id);
       if (!Number.isSafeInteger(id) || !(await getNotice(opts.db.pool, id)))
@@ -121,6 +127,10 @@ ${notice.exportText ? html`<h2>Text for the platform’s web form</h2><pre class
                 : 'unchanged';
       } else if (name === 'cancel')
         outcome = (await opts.notices.cancelNotice(id, now)) ? 'cancelled' : 'unchanged';
+      else if (name === 'arrived' || name === 'unsent')
+        outcome = (await opts.notices.resolveInterruptedSend(id, name === 'arrived', now))
+          ? name
+          : 'unchanged';
       else outcome = (await opts.notices.markExportSubmitted(id, now)) ? 'submitted' : 'unchanged';
       if (outcome !== 'unchanged') {
         const actor = req.user?.email ?? 'unknown';
@@ -134,4 +144,7 @@ ${notice.exportText ? html`<h2>Text for the platform’s web form</h2><pre class
   app.post<{ Params: { id: string } }>('/notices/:id/send', post, act('send'));
   app.post<{ Params: { id: string } }>('/notices/:id/cancel', post, act('cancel'));
   app.post<{ Params: { id: string } }>('/notices/:id/submitted', post, act('submitted'));
+  // Notices whose sender stopped mid-send (at most once: only the mail log can tell).
+  app.post<{ Params: { id: string } }>('/notices/:id/arrived', post, act('arrived'));
+  app.post<{ Params: { id: string } }>('/notices/:id/unsent', post, act('unsent'));
 }

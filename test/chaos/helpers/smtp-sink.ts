@@ -48,6 +48,9 @@ export async function startSmtpSink(opts: { acceptDelayMs: number }): Promise<Sm
       inFlight.delete(session.id);
     },
   });
+  // A worker killed mid-send resets its connection; smtp-server reports that as an 'error' event,
+  // which is expected here (and would otherwise surface as an unhandled error in vitest).
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
