@@ -4,9 +4,7 @@
  * acknowledgement link is followed through the HTTP server. Also: a second run sends nothing, and
  * a withdrawn case's matches are never sent.
  */
-import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSmtpMailer,
@@ -20,81 +18,19 @@ import { exampleSettings } from '../../src/reports/notice-examples.js';
 import { createServer, type Server } from '../../src/server/index.js';
 import { migratedDatabase } from '../helpers/app.js';
 import { silentLog } from '../helpers/services.js';
+import { readMail, type SmtpInbox, startSmtpInbox } from '../helpers/smtp-inbox.js';
 
 const SECRET_EMAIL = 'survivor.private@mail.example';
 const HOSTILE = 'https://tube.example/v/"><script>alert(1)</script>.jpg';
 const NOW = new Date('2026-11-02T06:00:00Z');
 
-interface Received {
-  rcpt: string[];
-  raw: string;
-}
-
-interface MimePart {
-  headers: Record<string, string>;
-  body: Buffer;
-  parts: MimePart[];
-}
-
-/** A small MIME reader for what nodemailer writes: multipart trees, base64 and quoted-printable. */
-function parseMime(raw: string): MimePart {
-  const split = raw.indexOf('\r\n\r\n');
-  const head = split < 0 ? raw : raw.slice(0, split);
-  const body = split < 0 ? '' : raw.slice(split + 4);
-  const headers: Record<string, string> = {};
-  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const type = headers['content-type'] ?? 'text/plain';
-  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
-  if (type.startsWith('multipart/') && boundary) {
-    const chunks = body.split(`--${boundary}`).slice(1);
-    const parts = chunks.filter((c) => !c.startsWith('--')).map((c) => parseMime(c.replace(/^\r\n/, '')));
-    return { headers, body: Buffer.alloc(0), parts };
-  }
-  const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
-  const decoded =
-    encoding === 'base64'
-      ? Buffer.from(body.replace(/\s+/g, ''), 'base64')
-      : encoding === 'quoted-printable'
-        ? Buffer.from(
-            body
-              .replace(/=\r\n/g, '')
-              .replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-            'latin1',
-          )
-        : Buffer.from(body, 'latin1');
-  return { headers, body: decoded, parts: [] };
-}
-
-function leaves(part: MimePart): MimePart[] {
-  return part.parts.length ? part.parts.flatMap(leaves) : [part];
-}
-
-/** The parts of a received message by role: text, html, and attachments by file name. */
-function readMail(raw: string) {
-  const root = parseMime(raw);
-  const all = leaves(root);
-  const filename = (p: MimePart) =>
-    /filename="?([^";]+)"?/i.exec(p.headers['content-disposition'] ?? '')?.[1];
-  const byType = (t: string) => all.find((p) => !filename(p) && p.headers['content-type']?.startsWith(t));
-  return {
-    headers: root.headers,
-    text: byType('text/plain')?.body.toString('utf8') ?? '',
-    html: byType('text/html')?.body.toString('utf8') ?? '',
-    attachments: Object.fromEntries(all.filter(filename).map((p) => [filename(p) ?? '', p.body])),
-  };
-}
-
 describe('notices end to end', () => {
   let database: Awaited<ReturnType<typeof migratedDatabase>>;
   let pool: pg.Pool;
-  let smtp: SMTPServer;
+  let smtp: SmtpInbox;
   let mailer: Mailer;
   let service: NoticeService;
   let app: Server;
-  const inbox: Received[] = [];
 
   async function addCase(ref: string): Promise<number> {
     const { rows } = await pool.query(
@@ -133,25 +69,8 @@ describe('notices end to end', () => {
   beforeAll(async () => {
     database = await migratedDatabase();
     pool = database.db.pool;
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          inbox.push({
-            rcpt: session.envelope.rcptTo.map((r) => r.address),
-            raw: Buffer.concat(chunks).toString('latin1'),
-          });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const { port } = smtp.server.address() as AddressInfo;
-    mailer = createSmtpMailer(`smtp://127.0.0.1:${port}`);
+    smtp = await startSmtpInbox();
+    mailer = createSmtpMailer(smtp.url);
     service = new NoticeService({
       db: database.db,
       settings: exampleSettings({ publicUrl: 'http://hashwatch.test' }),
@@ -189,7 +108,7 @@ describe('notices end to end', () => {
   afterAll(async () => {
     mailer?.close();
     await app?.close();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
     await database?.close();
   });
 
@@ -204,8 +123,8 @@ describe('notices end to end', () => {
 
     const summary = await service.runBatch({ now: NOW, send: true });
     expect(summary.sends.map((s) => s.outcome)).toEqual(['sent', 'sent']);
-    expect(inbox).toHaveLength(2);
-    const byRcpt = Object.fromEntries(inbox.map((m) => [m.rcpt.join(','), readMail(m.raw)]));
+    expect(smtp.messages).toHaveLength(2);
+    const byRcpt = Object.fromEntries(smtp.messages.map((m) => [m.rcpt.join(','), readMail(m.raw)]));
     expect(Object.keys(byRcpt).sort()).toEqual(['abuse@tube.example', 'legal@clips.example']);
 
     const tube = byRcpt['abuse@tube.example'];
@@ -225,7 +144,7 @@ describe('notices end to end', () => {
     expect(json.items.map((i: { url: string }) => i.url).sort()).toEqual(
       [HOSTILE, 'https://tube.example/v/1.jpg'].sort(),
     );
-    for (const mail of inbox) {
+    for (const mail of smtp.messages) {
       expect(mail.raw).not.toContain('early-withdrawn');
       expect(mail.raw).not.toContain('HW-E2E-GONE');
       const read = readMail(mail.raw);
@@ -290,11 +209,11 @@ describe('notices end to end', () => {
   });
 
   it('sends nothing twice when the batch runs again', async () => {
-    const before = inbox.length;
+    const before = smtp.messages.length;
     const again = await service.runBatch({ now: new Date(NOW.getTime() + 3_600_000), send: true });
     expect(again.created).toEqual([]);
     expect(again.sends).toEqual([]);
-    expect(inbox).toHaveLength(before);
+    expect(smtp.messages).toHaveLength(before);
   });
 
   it('does not send what a case withdrawn after review relied on', async () => {
@@ -306,11 +225,11 @@ describe('notices end to end', () => {
     const review = await service.runBatch({ now: NOW, send: false });
     expect(review.created).toHaveLength(2);
     await withdraw(leaves);
-    const before = inbox.length;
+    const before = smtp.messages.length;
     const outcomes = await Promise.all(review.created.map((n) => service.sendNotice(n.id, NOW)));
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(['cancelled', 'sent']);
-    expect(inbox).toHaveLength(before + 1);
-    const mail = readMail(inbox.at(-1)?.raw ?? '');
+    expect(smtp.messages).toHaveLength(before + 1);
+    const mail = readMail(smtp.messages.at(-1)?.raw ?? '');
     expect(mail.text).toContain('https://tube.example/v/stays.jpg');
     expect(mail.text).not.toContain('leaves.jpg');
     expect(mail.text).not.toContain('HW-E2E-0003');

@@ -1,7 +1,7 @@
 /**
  * A real SMTP server on 127.0.0.1 (the `smtp-server` package) that keeps every message it accepts,
  * and a small MIME reader for what nodemailer writes (multipart trees, base64, quoted-printable),
- * so e2e tests can read the notices that arrived. Same reader as test/e2e/notices.test.ts.
+ * so e2e tests can read the notices that arrived.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
