@@ -26,30 +26,13 @@ import { crawlPageJob, ReportService } from '../src/crawler/index.js';
 import { jobRegistry } from '../src/main.js';
 import { createRedisConnection, Producer } from '../src/queue/index.js';
 import { type FixtureSite, startFixtureSite } from '../test/fixtures/site/index.js';
+import { intArg, workerCountsArg } from './lib/args.js';
 import { type BenchStore, freshStore } from './lib/bench-store.js';
 import { type CrawlCounts, crawlCounts, crawlProgress, failureLines } from './lib/crawl-stats.js';
 import { type CpuSeconds, TreeSampler, type WorkerPeaks } from './lib/tree-sampler.js';
 import { spawnWorker, stopWorkers, type WorkerProc } from './lib/worker-procs.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-/** An integer option within bounds; anything else stops the benchmark before it starts anything. */
-function intArg(name: string, fallback: string, min: number, max: number): number {
-  const v = Number(arg(name, fallback));
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new RangeError(`--${name} must be an integer ${min}–${max}`);
-  return v;
-}
-const workerCounts = arg('workers', '1,2')
-  .split(',')
-  .map((w) => {
-    const n = Number(w);
-    if (!Number.isInteger(n) || n < 1 || n > 16)
-      throw new RangeError('--workers takes counts 1–16, e.g. 1,2');
-    return n;
-  });
+const workerCounts = workerCountsArg('1,2');
 const siteCount = intArg('sites', '4', 1, 50);
 const photos = intArg('photos', '12', 1, 40);
 const concurrency = intArg('concurrency', '2', 1, 64);

@@ -20,6 +20,7 @@ import {
   randInt,
   randomCodes,
 } from '../src/registry/match-index/synthetic-codes.js';
+import { arg } from './lib/args.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -31,10 +32,6 @@ async function settle(): Promise<void> {
   }
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const sizes = arg('sizes', '1000000,10000000').split(',').map(Number);
 const sets = arg('sets', 'random,clustered').split(',');
 const queryCount = Number(arg('queries', '1000'));

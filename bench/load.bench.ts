@@ -35,30 +35,14 @@ import { generateToken } from '../src/registry/index.js';
 import { insertToken } from '../src/server/index.js';
 import { type FixtureSite, startFixtureSite } from '../test/fixtures/site/index.js';
 import { freePort, spawnHashwatch } from '../test/helpers/process.js';
+import { intArg, workerCountsArg } from './lib/args.js';
 import { type BenchStore, freshStore } from './lib/bench-store.js';
 import { crawlCounts, crawlProgress, failureLines } from './lib/crawl-stats.js';
 import { connectionsTo } from './lib/sockets.js';
 import { TreeSampler, type WorkerPeaks } from './lib/tree-sampler.js';
 import { spawnWorker, stopWorkers, type WorkerProc } from './lib/worker-procs.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-function intArg(name: string, fallback: string, min: number, max: number): number {
-  const v = Number(arg(name, fallback));
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new RangeError(`--${name} must be an integer ${min}–${max}`);
-  return v;
-}
-const workerCounts = arg('workers', '1,2,4')
-  .split(',')
-  .map((w) => {
-    const n = Number(w);
-    if (!Number.isInteger(n) || n < 1 || n > 16)
-      throw new RangeError('--workers takes counts 1–16, e.g. 1,2,4');
-    return n;
-  });
+const workerCounts = workerCountsArg('1,2,4');
 const urlCount = intArg('urls', '10000', 1, 1_000_000);
 const concurrency = intArg('concurrency', '2', 1, 64);
 const apiClients = intArg('api', '200', 0, 10_000);

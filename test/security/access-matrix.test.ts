@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consent, imageItem } from './fixtures.js';
+import { consent, imageItem } from '../helpers/registration.js';
 import {
   type Credentials,
   listRoutes,

@@ -1,7 +1,7 @@
 import type { ScryptOptions } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { caseApi, migratedDatabase } from '../helpers/app.js';
-import { consent, imageItem } from './fixtures.js';
+import { consent, imageItem } from '../helpers/registration.js';
 
 /*
  * 1,000 PIN guesses against one case. The lockout logic does not depend on how expensive scrypt is,

@@ -1,7 +1,7 @@
 import type { ScryptOptions } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { caseApi, migratedDatabase } from '../helpers/app.js';
-import { consent, imageItem } from './fixtures.js';
+import { consent, imageItem } from '../helpers/registration.js';
 
 /*
  * Whether a PIN was right, the case exists or the case is paused must not show in how long the

@@ -4,8 +4,8 @@ import { startServer } from '../../src/main.js';
 import { generateToken } from '../../src/registry/index.js';
 import { AccountService, insertToken, type Server } from '../../src/server/index.js';
 import { migratedDatabase } from '../helpers/app.js';
+import { consent, imageItem } from '../helpers/registration.js';
 import { createTestPrefix, REDIS_URL, silentLog } from '../helpers/services.js';
-import { consent, imageItem } from './fixtures.js';
 
 /** Who is asking: the columns of the authorisation matrix. */
 export const PRINCIPALS = [

@@ -4,7 +4,7 @@ import { type NoticeItem, NoticeService, WITHDRAWN_EVIDENCE } from '../../src/re
 import { exampleNotice, exampleSettings } from '../../src/reports/notice-examples.js';
 import { caseApi, migratedDatabase } from '../helpers/app.js';
 import { eventually } from '../helpers/process.js';
-import { consent, imageItem } from './fixtures.js';
+import { consent, imageItem } from '../helpers/registration.js';
 
 /**
  * After withdrawal no table holds the case's registered hash values. Complements

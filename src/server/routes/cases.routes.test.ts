@@ -1,22 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseApi, migratedDatabase } from '../../../test/helpers/app.js';
+import { consent, hex, imageItem as image } from '../../../test/helpers/registration.js';
 import { generateToken } from '../../registry/index.js';
 import type { Server } from '../app.js';
 import { insertToken } from '../token.store.js';
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const image = () => ({
-  kind: 'image',
-  sha256: hex(32),
-  md5: hex(16),
-  pdq: hex(32),
-  pdqQuality: 90,
-  blockhash: hex(32),
-  width: 640,
-  height: 480,
-});
-const consent = { version: '2026-11', role: 'self', adult: true, accepted: true };
 
 describe('/api/v1/cases', () => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;

@@ -1,20 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseApi, migratedDatabase } from '../../../test/helpers/app.js';
+import { consent, imageItem as image } from '../../../test/helpers/registration.js';
 import { REMOVAL_EXPECTED, type RemovalData, seedRemovalData } from '../../../test/helpers/removal-data.js';
 import type { Server } from '../app.js';
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const consent = { version: '2026-11', role: 'self', adult: true, accepted: true };
-const image = () => ({
-  kind: 'image',
-  sha256: hex(32),
-  md5: hex(16),
-  pdq: hex(32),
-  pdqQuality: 90,
-  width: 64,
-  height: 64,
-});
 
 describe('a survivor’s /case status shows the removal figures of that case only', () => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
