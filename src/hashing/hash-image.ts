@@ -26,10 +26,12 @@ import {
   lumaView,
   type PdqDihedralResult,
   type PdqResult,
+  type PdqTurnsResult,
   pdqHash,
   pdqHashOfLuma,
   pdqHashWithDihedrals,
   pdqHashWithDihedralsOfLuma,
+  pdqTurnsOfLuma,
 } from './pdq.js';
 import {
   type PdqVariant,
@@ -109,6 +111,7 @@ export async function hashImageBytes(
   let pdq: string;
   let pdqQuality: number;
   let pdqDihedral: Record<DihedralName, string> | undefined;
+  let turned: PdqTurnsResult | null = null;
   if (options.dihedral === true) {
     const d: PdqDihedralResult = imgLuma
       ? pdqHashWithDihedralsOfLuma(imgLuma)
@@ -116,9 +119,13 @@ export async function hashImageBytes(
     ({ quality: pdqQuality, hashes: pdqDihedral } = d);
     pdq = d.hashes.original;
   } else {
-    const p: PdqResult = imgLuma
-      ? pdqHashOfLuma(imgLuma)
-      : pdqHash(img.pixels, img.width, img.height, img.channels);
+    // With variants the image's own hash comes with its turns, from one filtering.
+    turned = imgLuma && turnsWanted(options.variants) ? pdqTurnsOfLuma(imgLuma) : null;
+    const p: PdqResult = turned
+      ? turned.original
+      : imgLuma
+        ? pdqHashOfLuma(imgLuma)
+        : pdqHash(img.pixels, img.width, img.height, img.channels);
     ({ hash: pdq, quality: pdqQuality } = p);
   }
   await yieldToEventLoop();
@@ -141,10 +148,16 @@ export async function hashImageBytes(
     const v = options.variants === true ? {} : (options.variants as VariantOptions);
     await yieldToEventLoop();
     const variants = registrationVariants(imgLuma as LumaView, v.crops);
-    variants.push(...turnVariants(imgLuma as LumaView, v.turns));
+    variants.push(...turnVariants(imgLuma as LumaView, v.turns, turned));
     const untrimmed = v.untrimmed === false ? null : untrimmedVariant(plane as LumaView, img);
     if (untrimmed !== null) variants.push(untrimmed);
     hashes.variants = variants;
   }
   return hashes;
+}
+
+/** Whether these variant options include any turn (the registration set does). */
+function turnsWanted(variants: boolean | VariantOptions | undefined): boolean {
+  if (variants === undefined || variants === false) return false;
+  return variants === true || variants.turns === undefined || variants.turns.length > 0;
 }

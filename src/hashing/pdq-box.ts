@@ -111,8 +111,9 @@ export function boxAlongRows(
 }
 
 /**
- * As {@link boxAlongRows}, but only the 64 columns in `sampleCols` (ascending; repeated for images
- * narrower than 64) are stored, compactly: `output` is rows × 64. The sums still visit every sample.
+ * As {@link boxAlongRows}, but only the columns in `sampleCols` (ascending, repeats allowed: 64 for
+ * one hash, repeated for images narrower than 64; more when mirrored samples are taken too) are
+ * stored, compactly: `output` is rows × `sampleCols.length`. The sums still visit every sample.
  */
 export function boxAlongRowsSampled(
   input: Float32Array,
@@ -123,9 +124,10 @@ export function boxAlongRowsSampled(
   sampleCols: Int32Array,
 ): void {
   const { p1, p2, p3, p4 } = phases(cols, window);
+  const width = sampleCols.length;
   for (let r = 0; r < rows; r += 4) {
     const [b0, b1, b2, b3] = laneBases(r, rows, cols);
-    const [o0, o1, o2, o3] = laneBases(r, rows, 64);
+    const [o0, o1, o2, o3] = laneBases(r, rows, width);
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -153,7 +155,7 @@ export function boxAlongRowsSampled(
         output[o1 + k] = s1 * inv;
         output[o2 + k] = s2 * inv;
         output[o3 + k] = s3 * inv;
-        next = ++k < 64 ? sampleCols[k]! : -1;
+        next = ++k < width ? sampleCols[k]! : -1;
       }
     }
     const inv = 1 / count;
@@ -167,7 +169,7 @@ export function boxAlongRowsSampled(
         output[o1 + k] = s1 * inv;
         output[o2 + k] = s2 * inv;
         output[o3 + k] = s3 * inv;
-        next = ++k < 64 ? sampleCols[k]! : -1;
+        next = ++k < width ? sampleCols[k]! : -1;
       }
     }
     for (let i = 0; i < p4; i++, li++, oi++) {
@@ -181,7 +183,7 @@ export function boxAlongRowsSampled(
         output[o1 + k] = s1 * inv;
         output[o2 + k] = s2 * inv;
         output[o3 + k] = s3 * inv;
-        next = ++k < 64 ? sampleCols[k]! : -1;
+        next = ++k < width ? sampleCols[k]! : -1;
       }
     }
   }

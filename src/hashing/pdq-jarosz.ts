@@ -47,13 +47,20 @@ function ringRowsFor(rows: number): number {
   return Math.min(ring, rows);
 }
 
-/** Minimum lengths of each {@link JaroszScratch} buffer for a rows × cols image. */
-export function jaroszScratchSizes(rows: number, cols: number): Record<keyof JaroszScratch, number> {
+/**
+ * Minimum lengths of each {@link JaroszScratch} buffer for a rows × cols image sampled at `samples`
+ * columns (64 for one hash, 128 with the mirrored samples of {@link jaroszTurnsFromLuma}).
+ */
+export function jaroszScratchSizes(
+  rows: number,
+  cols: number,
+  samples = PDQ_DOWNSAMPLE,
+): Record<keyof JaroszScratch, number> {
   return {
     ring: ringRowsFor(rows) * cols,
-    compact: rows * PDQ_DOWNSAMPLE,
+    compact: rows * samples,
     rowBlock: LUMA_ROWS * cols,
-    sums: Math.max(cols, PDQ_DOWNSAMPLE),
+    sums: Math.max(cols, samples),
   };
 }
 
@@ -75,13 +82,19 @@ function sampleIndices(inLength: number): Int32Array {
  */
 type RowProducer = (r0: number, lanes: number, dest: Float32Array) => void;
 
-/** Steps 1–3 of the module comment, given the producer of step 1's rows. */
+/**
+ * Steps 1–3 of the module comment, given the producer of step 1's rows. The filtered image is
+ * sampled at the rows × columns given (ascending; by default the 64 cell centres each way) into
+ * `out`, row-major (`rowSamples.length × colSamples.length`).
+ */
 function downsample(
   rows: number,
   cols: number,
   s: JaroszScratch,
-  out64: Float32Array,
+  out: Float32Array,
   produce: RowProducer,
+  colSamples: Int32Array = sampleIndices(cols),
+  rowSamples: Int32Array = sampleIndices(rows),
 ): void {
   const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
   const windowAlongCols = computeJaroszFilterWindowSize(rows, PDQ_DOWNSAMPLE);
@@ -99,21 +112,20 @@ function downsample(
   };
   ensure(half - 2);
   const columns = new ColumnBox(s.ring, rows, cols, windowAlongCols, s.sums, ringRows);
-  const sampledCols = sampleIndices(cols);
+  const width = colSamples.length;
   for (let r = 0; r < rows; r += LUMA_ROWS) {
     const lanes = Math.min(LUMA_ROWS, rows - r);
     ensure(r + lanes - 1 + half - 1);
     let l = 0;
     for (; l + 2 <= lanes; l += 2) columns.step2(s.rowBlock, l * cols);
     if (l < lanes) columns.step(s.rowBlock, l * cols);
-    const compactRows = s.compact.subarray(r * PDQ_DOWNSAMPLE, (r + lanes) * PDQ_DOWNSAMPLE);
-    boxAlongRowsSampled(s.rowBlock, compactRows, lanes, cols, windowAlongRows, sampledCols);
+    const compactRows = s.compact.subarray(r * width, (r + lanes) * width);
+    boxAlongRowsSampled(s.rowBlock, compactRows, lanes, cols, windowAlongRows, colSamples);
   }
-  const sampledRows = sampleIndices(rows);
-  const last = new ColumnBox(s.compact, rows, PDQ_DOWNSAMPLE, windowAlongCols, s.sums);
-  for (let k = 0; k < PDQ_DOWNSAMPLE; k++) {
-    while (last.row < sampledRows[k]!) last.step();
-    last.write(out64, k * PDQ_DOWNSAMPLE);
+  const last = new ColumnBox(s.compact, rows, width, windowAlongCols, s.sums);
+  for (let k = 0; k < rowSamples.length; k++) {
+    while (last.row < rowSamples[k]!) last.step();
+    last.write(out, k * width);
   }
 }
 
@@ -151,19 +163,115 @@ export function jaroszFromLuma(
   stride = cols,
   offset = 0,
 ): void {
+  downsample(rows, cols, s, out64, lumaProducer(luma, cols, s, stride, offset));
+}
+
+/** Step 1's rows from a luminance plane (see {@link jaroszFromLuma}). */
+function lumaProducer(
+  luma: Float32Array,
+  cols: number,
+  s: JaroszScratch,
+  stride: number,
+  offset: number,
+): RowProducer {
   const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
   if (stride === cols) {
-    downsample(rows, cols, s, out64, (r0, lanes, dest) => {
+    return (r0, lanes, dest) => {
       const from = offset + r0 * cols;
       boxAlongRows(luma.subarray(from, from + lanes * cols), dest, lanes, cols, windowAlongRows);
-    });
-    return;
+    };
   }
-  downsample(rows, cols, s, out64, (r0, lanes, dest) => {
+  return (r0, lanes, dest) => {
     for (let l = 0; l < lanes; l++) {
       const from = offset + (r0 + l) * stride;
       s.rowBlock.set(luma.subarray(from, from + cols), l * cols);
     }
     boxAlongRows(s.rowBlock, dest, lanes, cols, windowAlongRows);
+  };
+}
+
+/**
+ * Where the mirror image's 64 cells fall in this image's filtered plane, along one axis of `length`
+ * samples, or null when they cannot be read from it exactly.
+ *
+ * The box window reaches `a = window - half` samples back and `b = half - 1` ahead. Mirrored
+ * (`x → length-1-x`) those reaches swap, so when they differ (even windows: `b = a + 1`) the mirror's
+ * output at `o` averages the same inputs as this image's output at `length-1-1-o`: the same window
+ * shifted by one, clipping at the edges included. Two passes shift by two. A mirror output is exact
+ * when its window never needs this image's first-pass value at -1 (`o + b ≤ length-2`) nor clips at
+ * 0 where this image's would not (`o ≥ a`); with odd windows (`a = b`) it is exact everywhere. The
+ * values agree up to float rounding: the running sums go the other way.
+ */
+export function mirroredSamples(length: number): Int32Array | null {
+  const samples = sampleIndices(length);
+  const window = computeJaroszFilterWindowSize(length, PDQ_DOWNSAMPLE);
+  const half = (window + 2) >> 1;
+  const a = window - half;
+  const b = half - 1;
+  const shift = b - a;
+  if (shift !== 0 && (samples[0]! < a || samples[PDQ_DOWNSAMPLE - 1]! + b > length - 2)) return null;
+  return samples.map((o) => length - 1 - 2 * shift - o);
+}
+
+/** The ascending merge of two sample lists, and where each list's entries went in it. */
+function mergeSamples(
+  x: Int32Array,
+  y: Int32Array,
+): { merged: Int32Array; atX: Int32Array; atY: Int32Array } {
+  const tagged = [...x].map((v, i) => ({ v, from: 0, i })).concat([...y].map((v, i) => ({ v, from: 1, i })));
+  tagged.sort((p, q) => p.v - q.v);
+  const merged = new Int32Array(tagged.length);
+  const atX = new Int32Array(x.length);
+  const atY = new Int32Array(y.length);
+  tagged.forEach((t, k) => {
+    merged[k] = t.v;
+    (t.from === 0 ? atX : atY)[t.i] = k;
   });
+  return { merged, atX, atY };
+}
+
+/** The three 64×64 downsamples {@link jaroszTurnsFromLuma} fills. */
+export interface TurnDownsamples {
+  /** This image, bit for bit as {@link jaroszFromLuma}. */
+  original: Float32Array;
+  /** The left-right mirror. */
+  mirror: Float32Array;
+  /** The upside-down flip. */
+  flip: Float32Array;
+}
+
+/**
+ * The downsamples of a luminance plane, of its left-right mirror and of its upside-down flip, from one
+ * filtering: the mirrored images' cells are read from this image's filtered plane at the positions
+ * {@link mirroredSamples} gives (so their values match filtering the flipped pixels up to float
+ * rounding), which costs a few percent over one hash instead of two more. Quarter turns are these
+ * flips transposed. Returns false, filling nothing, when the image is too small for that.
+ */
+export function jaroszTurnsFromLuma(
+  luma: Float32Array,
+  rows: number,
+  cols: number,
+  s: JaroszScratch,
+  out: TurnDownsamples,
+  stride = cols,
+  offset = 0,
+): boolean {
+  const mirrorCols = mirroredSamples(cols);
+  const mirrorRows = mirroredSamples(rows);
+  if (mirrorCols === null || mirrorRows === null) return false;
+  const c = mergeSamples(sampleIndices(cols), mirrorCols);
+  const r = mergeSamples(sampleIndices(rows), mirrorRows);
+  const width = c.merged.length;
+  const grid = new Float32Array(r.merged.length * width);
+  downsample(rows, cols, s, grid, lumaProducer(luma, cols, s, stride, offset), c.merged, r.merged);
+  for (let k = 0; k < PDQ_DOWNSAMPLE; k++) {
+    const row = r.atX[k]! * width;
+    const flipRow = r.atY[k]! * width;
+    for (let i = 0; i < PDQ_DOWNSAMPLE; i++) {
+      out.original[k * PDQ_DOWNSAMPLE + i] = grid[row + c.atX[i]!]!;
+      out.mirror[k * PDQ_DOWNSAMPLE + i] = grid[row + c.atY[i]!]!;
+      out.flip[k * PDQ_DOWNSAMPLE + i] = grid[flipRow + c.atX[i]!]!;
+    }
+  }
+  return true;
 }

@@ -22,7 +22,14 @@ import {
   dihedralDct,
   qualityMetric,
 } from './pdq-dct.js';
-import { type JaroszScratch, jaroszFromLuma, jaroszFromPixels, jaroszScratchSizes } from './pdq-jarosz.js';
+import {
+  type JaroszScratch,
+  jaroszFromLuma,
+  jaroszFromPixels,
+  jaroszScratchSizes,
+  jaroszTurnsFromLuma,
+  type TurnDownsamples,
+} from './pdq-jarosz.js';
 import { fillLuma, type PixelChannels } from './pdq-luma.js';
 
 /** A PDQ hash (64 lowercase hex characters, 256 bits) and its quality 0..100. */
@@ -62,8 +69,8 @@ const dct = new Float32Array(256);
 const aux = new Float32Array(256);
 const words = new Uint16Array(16);
 
-function scratchFor(rows: number, cols: number): JaroszScratch {
-  const need = jaroszScratchSizes(rows, cols);
+function scratchFor(rows: number, cols: number, samples?: number): JaroszScratch {
+  const need = jaroszScratchSizes(rows, cols, samples);
   for (const key of ['ring', 'compact', 'rowBlock', 'sums'] as const) {
     if (kept[key].length < need[key]) kept[key] = new Float32Array(need[key]);
   }
@@ -259,4 +266,51 @@ export function pdqHashWithDihedrals(
   assertDimensions(width, height, pixels.length, channels);
   if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION) return emptyDihedrals();
   return dihedralsFromDct(pixelsToDct(pixels, width, height, channels));
+}
+
+/** The hashes of an image and of its turns, see {@link pdqTurnsOfLuma}. */
+export interface PdqTurnsResult {
+  original: PdqResult;
+  /** Left-right mirror (the dihedral `flipY`). */
+  mirror: PdqResult;
+  /** A quarter turn anticlockwise. */
+  rotate90: PdqResult;
+  /** A quarter turn clockwise. */
+  rotate270: PdqResult;
+}
+
+const turnBuffers: TurnDownsamples = {
+  original: new Float32Array(64 * 64),
+  mirror: new Float32Array(64 * 64),
+  flip: new Float32Array(64 * 64),
+};
+
+function hashOf64(from: Float32Array, transpose: boolean): PdqResult {
+  if (!transpose) a64.set(from);
+  else for (let k = 0; k < 64; k++) for (let i = 0; i < 64; i++) a64[i * 64 + k] = from[k * 64 + i]!;
+  const quality = finishDct();
+  return { hash: dctToHex(dct, words), quality };
+}
+
+/**
+ * The PDQ of a luminance view and of the view mirrored and turned a quarter each way, as if those
+ * turned pixels had been hashed, from one filtering (see `jaroszTurnsFromLuma`): about the cost of
+ * one hash instead of four. `original` equals {@link pdqHashOfLuma} bit for bit; the three turns
+ * agree with hashing the turned pixels up to float rounding (a bit or two where a coefficient sits at
+ * the median). Unlike the dihedral hashes derived from the DCT, they do not assume the filter is
+ * mirror-symmetric, which it is not. Null when the view is too small for this (under about 200
+ * pixels a side with even filter windows): hash the turned pixels instead.
+ */
+export function pdqTurnsOfLuma(view: LumaView): PdqTurnsResult | null {
+  assertView(view);
+  const { luma, width, height, stride, offset } = view;
+  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION) return null;
+  const s = scratchFor(height, width, 128);
+  if (!jaroszTurnsFromLuma(luma, height, width, s, turnBuffers, stride, offset)) return null;
+  return {
+    original: hashOf64(turnBuffers.original, false),
+    mirror: hashOf64(turnBuffers.mirror, false),
+    rotate90: hashOf64(turnBuffers.mirror, true),
+    rotate270: hashOf64(turnBuffers.flip, true),
+  };
 }

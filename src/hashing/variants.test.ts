@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hashImageBytes } from './hash-image.js';
 import { hammingDistanceHex } from './hex.js';
 import { cropImage, type RawImage } from './image-prep.js';
-import { lumaView, pdqHash } from './pdq.js';
+import { lumaView, pdqHash, pdqHashOfLuma, pdqTurnsOfLuma } from './pdq.js';
 import {
   cropSpec,
   MIN_VARIANT_SIDE,
@@ -66,6 +66,48 @@ describe('turnVariants', () => {
 
   it('gives nothing for tiny images', () => {
     expect(turnVariants(synthetic(MIN_VARIANT_SIDE - 1, 200))).toEqual([]);
+  });
+
+  it('from one filtering (pdqTurnsOfLuma) hashes as the turned pixels do, on photos and on noise', async () => {
+    // 157×96 above is too small for the shared filtering and took the turned pixels' path.
+    expect(pdqTurnsOfLuma(lumaView(synthetic(157, 96).pixels, 157, 96, 4))).toBeNull();
+    let seed = 7;
+    const noise = new Uint8Array(701 * 523 * 3).map(() => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 24;
+    });
+    const photo = await sharp(readFileSync(new URL('mate-aqua.jpg', PHOTOS)))
+      .resize(1000, 750, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const images = [
+      lumaView(photo.data, 1000, 750, 3),
+      lumaView(noise, 701, 523, 3), // odd and even filter windows, and a texture
+      lumaView(
+        new Uint8Array(640 * 480).map(
+          (_, p) => ((p % 640) * 7 + ((p / 640) | 0) * 3) ^ ((p % 640) * ((p / 640) | 0)),
+        ),
+        640,
+        480,
+        1,
+      ),
+    ];
+    // Not `synthetic`: its DCT has dozens of coefficients within rounding of the median, so any
+    // float difference (the mirrored running sums' 0.001) moves its hash by tens of bits. Photos and
+    // textures keep their coefficients well apart (0 bits on every fixture image).
+
+    for (const view of images) {
+      const fast = pdqTurnsOfLuma(view);
+      expect(fast).not.toBeNull();
+      expect(fast?.original).toEqual(pdqHashOfLuma(view));
+      for (const turn of REGISTRATION_TURNS) {
+        const slow = pdqHashOfLuma(turnLuma(view, turn));
+        // Equal up to float rounding of the running sums, which may flip a coefficient at the median.
+        expect(hammingDistanceHex(fast?.[turn].hash ?? '', slow.hash)).toBeLessThanOrEqual(2);
+        expect(Math.abs((fast?.[turn].quality ?? -1) - slow.quality)).toBeLessThanOrEqual(1);
+      }
+      expect(turnVariants(view).map((v) => v.pdq)).toEqual(REGISTRATION_TURNS.map((t) => fast?.[t].hash));
+    }
   });
 });
 

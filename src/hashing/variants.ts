@@ -6,9 +6,9 @@
  * to the registry: a crawled copy is still hashed once and searched as before. Each variant is one
  * more PDQ (7–8 ms per megapixel) and one more row in the match index.
  *
- * Three more are the image mirrored and turned a quarter each way, hashed from the turned pixels
- * (`turnVariants`; why the crawler's DCT-derived dihedral hashes are not enough: see
- * {@link REGISTRATION_TURNS}).
+ * Three more are the image mirrored and turned a quarter each way, as hashing the turned pixels
+ * gives (`turnVariants`; why the crawler's DCT-derived dihedral hashes are not enough: see
+ * {@link REGISTRATION_TURNS}). All three come from one more pass over the image's filtered plane.
  *
  * One more variant covers border trimming that a copy does not reproduce: when trimming removed
  * something from the registered image, the PDQ of the untrimmed image is kept too (`untrimmed`), so a
@@ -20,7 +20,15 @@
  * Pure module (no Node imports): the registration page computes the same variants in the browser.
  */
 import type { RawImage } from './image-prep.js';
-import { type DihedralName, type LumaView, lumaRegion, lumaView, pdqHashOfLuma } from './pdq.js';
+import {
+  type DihedralName,
+  type LumaView,
+  lumaRegion,
+  lumaView,
+  type PdqTurnsResult,
+  pdqHashOfLuma,
+  pdqTurnsOfLuma,
+} from './pdq.js';
 
 /** One registry-side variant: its name (stored as the row's `variant`), PDQ hash and quality. */
 export interface PdqVariant {
@@ -167,15 +175,21 @@ export function turnLuma(v: LumaView, turn: TurnName): LumaView {
   return { luma: out, width: h, height: w, stride: h, offset: 0 };
 }
 
-/** The PDQ rows of the turned image (see {@link REGISTRATION_TURNS}); none for tiny images. */
+/**
+ * The PDQ rows of the turned image (see {@link REGISTRATION_TURNS}); none for tiny images. From one
+ * filtering of the image ({@link pdqTurnsOfLuma}; pass its result as `turned` when the caller already
+ * has it) where the image is large enough, else by hashing the turned pixels: the same hashes.
+ */
 export function turnVariants(
   img: VariantSource,
   turns: readonly TurnName[] = REGISTRATION_TURNS,
+  turned: PdqTurnsResult | null = null,
 ): PdqVariant[] {
   if (turns.length === 0 || img.width < MIN_VARIANT_SIDE || img.height < MIN_VARIANT_SIDE) return [];
   const luma = toLuma(img);
+  const all = turned ?? pdqTurnsOfLuma(luma);
   return turns.map((turn) => {
-    const { hash, quality } = pdqHashOfLuma(turnLuma(luma, turn));
+    const { hash, quality } = all ? all[turn] : pdqHashOfLuma(turnLuma(luma, turn));
     return { name: turn, pdq: hash, pdqQuality: quality };
   });
 }
