@@ -2,14 +2,15 @@
  * Robustness of image matching to the edits re-uploads carry, measured end to end: each photo is
  * registered as registration does it, edited copies are made with sharp and hashed as the crawler
  * does (`hashImageBytes(bytes, { dihedral: true })`), and matched with the workers' `Matcher` at the
- * default policy (PDQ ≤ 31 bits, quality ≥ 50, dihedral on).
+ * default policy (PDQ ≤ 31 bits, quality ≥ 50, dihedral on, blockhash ≤ 12 bits with PDQ ≤ 90).
  *
  *   npm run eval:robustness -- [dir ...] [--baseline] [--no-trim] [--no-dihedral] [--no-variants]
- *     [--no-untrimmed] [--no-turns] [--variants crop-c05,crop-l15,...,untrimmed,mirror,rotate90]
+ *     [--no-untrimmed] [--no-turns] [--no-blockhash] [--blockhash-threshold 12]
+ *     [--variants crop-c05,crop-l15,...,untrimmed,mirror,rotate90]
  *     [--edge-lookahead 0|1] [--max-side 1024] [--json]
  *
  * Default dir: test/fixtures/photos. `--baseline` is plain PDQ (no border trimming, no dihedral
- * queries, no registry variants); the `--no-*` flags switch off one step each, to see what it
+ * queries, no registry variants, no blockhash rule); the `--no-*` flags switch off one step each, to see what it
  * contributes; `--variants` replaces the registered set (crops, and `untrimmed` if listed).
  * Photos are used at their own size unless `--max-side` reduces them: the fixtures are ≤ 1600 px,
  * and the 29 photos × 28 edits take ~35 s on 2 cores. Recall counts a copy only when it matches its
@@ -25,6 +26,7 @@ import {
   REGISTRATION_TURNS,
   type TurnName,
 } from '../src/hashing/index.js';
+import { DEFAULT_MATCH_POLICY } from '../src/registry/index.js';
 import { EDITS } from './robustness/edits.js';
 import { loadPhotos, type Photo } from './robustness/photos.js';
 import { markdown, summarise } from './robustness/report.js';
@@ -36,7 +38,7 @@ function option(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
 }
-const valued = new Set(['--variants', '--max-side', '--edge-lookahead']);
+const valued = new Set(['--variants', '--max-side', '--edge-lookahead', '--blockhash-threshold']);
 const dirs = argv.filter((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
 if (dirs.length === 0) dirs.push('test/fixtures/photos');
 
@@ -61,6 +63,10 @@ const noVariants = baseline || flag('no-variants');
 const cfg: EvalConfig = {
   trim: !baseline && !flag('no-trim'),
   dihedral: !baseline && !flag('no-dihedral'),
+  blockhash:
+    baseline || flag('no-blockhash')
+      ? 0
+      : Number(option('blockhash-threshold') ?? DEFAULT_MATCH_POLICY.blockhashThreshold),
   variants: noVariants ? [] : list !== undefined ? parseVariants(list) : REGISTRATION_CROPS,
   // Listed explicitly with --variants; otherwise on unless switched off.
   untrimmed:
@@ -74,12 +80,17 @@ const cfg: EvalConfig = {
   trimOptions:
     option('edge-lookahead') === undefined ? {} : { edgeLookahead: Number(option('edge-lookahead')) },
 };
+if (!Number.isInteger(cfg.blockhash) || cfg.blockhash < 0 || cfg.blockhash > 64)
+  throw new Error(
+    `--blockhash-threshold: expected a whole number of bits 0–64, got ${option('blockhash-threshold')}`,
+  );
 const maxSide = Number(option('max-side') ?? Number.POSITIVE_INFINITY);
 if (!(maxSide >= 16))
   throw new Error(`--max-side: expected a number of pixels ≥ 16, got ${option('max-side')}`);
 const steps = [
   cfg.trim ? 'border trimming' : '',
   cfg.dihedral ? 'dihedral queries' : '',
+  cfg.blockhash ? `blockhash rule (≤ ${cfg.blockhash} bits)` : '',
   cfg.variants.length ? `variants ${cfg.variants.map((v) => v.name).join(', ')}` : '',
   cfg.untrimmed ? 'untrimmed variant' : '',
   cfg.turns.length ? `turns ${cfg.turns.join(', ')}` : '',
@@ -87,7 +98,7 @@ const steps = [
 ].filter(Boolean);
 const title = steps.length
   ? `PDQ + ${steps.join(' + ')}`
-  : 'Baseline: plain PDQ (no trimming, no dihedral, no variants)';
+  : 'Baseline: plain PDQ (no trimming, no dihedral, no variants, no blockhash rule)';
 
 const log = (msg: string) => process.stderr.write(`[eval:robustness] ${msg}\n`);
 const started = performance.now();
@@ -107,8 +118,15 @@ const tick = (photo: Photo) => {
 const { rows, qualities } = await registerPhotos(photos, cfg);
 const queries = await hashQueries(photos, EDITS, cfg, tick);
 bar.stop();
-const { outcomes, closest } = evaluate(queries, rows, cfg);
-const summary = summarise(photos, EDITS, outcomes, qualities, closest);
+const { outcomes, closest, closestBlockhash } = evaluate(queries, rows, cfg);
+const summary = summarise(
+  photos,
+  EDITS,
+  outcomes,
+  qualities,
+  closest,
+  cfg.blockhash && closestBlockhash ? { ...closestBlockhash, threshold: cfg.blockhash } : null,
+);
 const cost = await variantCost(photos, cfg);
 const seconds = (performance.now() - started) / 1000;
 

@@ -49,6 +49,8 @@ const schema = z.object({
   PDQ_MATCH_THRESHOLD: int(0, 128).default(31),
   PDQ_QUALITY_GATE: int(0, 100).default(50),
   VIDEO_MATCH_PERCENT: int(1, 100).default(80),
+  BLOCKHASH_MATCH_THRESHOLD: int(0, 64).default(12),
+  BLOCKHASH_PDQ_CEILING: int(0, 128).default(90),
   PIN_MAX_ATTEMPTS: int(1, 100).default(5),
   PIN_LOCK_MINUTES: int(1, 24 * 60).default(15),
   CASE_LOOKUPS_PER_MINUTE: int(1, 100_000).default(20),
@@ -131,7 +133,14 @@ export interface Config {
     maxImagePixels: number;
     maxVideoSeconds: number;
   };
-  matching: { pdqThreshold: number; pdqQualityGate: number; videoMatchPercent: number; checkpointMs: number };
+  matching: {
+    pdqThreshold: number;
+    pdqQualityGate: number;
+    videoMatchPercent: number;
+    blockhashThreshold: number;
+    blockhashPdqCeiling: number;
+    checkpointMs: number;
+  };
   cases: {
     pinMaxAttempts: number;
     pinLockMs: number;
@@ -239,6 +248,8 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       pdqThreshold: e.PDQ_MATCH_THRESHOLD,
       pdqQualityGate: e.PDQ_QUALITY_GATE,
       videoMatchPercent: e.VIDEO_MATCH_PERCENT,
+      blockhashThreshold: e.BLOCKHASH_MATCH_THRESHOLD,
+      blockhashPdqCeiling: e.BLOCKHASH_PDQ_CEILING,
       checkpointMs: e.REGISTRY_CHECKPOINT_SECONDS * 1000,
     },
     cases: {

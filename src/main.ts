@@ -159,6 +159,8 @@ export function matchPolicy(config: Readonly<Config>): MatchPolicy {
     pdqThreshold: config.matching.pdqThreshold,
     pdqQualityGate: config.matching.pdqQualityGate,
     videoMatchPercent: config.matching.videoMatchPercent,
+    blockhashThreshold: config.matching.blockhashThreshold,
+    blockhashPdqCeiling: config.matching.blockhashPdqCeiling,
     dihedral: true,
   };
 }

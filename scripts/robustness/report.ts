@@ -4,7 +4,7 @@
 import { DEFAULT_MATCH_POLICY } from '../../src/registry/index.js';
 import type { EditGroup } from './edits.js';
 import type { Photo } from './photos.js';
-import type { Outcome, Query } from './run.js';
+import type { Closest, Outcome } from './run.js';
 
 /** Targets of each group of edits (share of copies recalled); `hard` and `extra` have none. */
 export const TARGETS: Partial<Record<EditGroup, number>> = { mild: 0.95, dihedral: 0.95, crop: 0.8 };
@@ -31,6 +31,8 @@ export interface Summary {
   groups: { group: EditGroup; target: number | null; recall: Record<string, Cell> }[];
   falseMatches: { editedToOther: number; originalToOther: number; pairs: number; examples: string[] };
   closest: { distance: number; pair: string } | null;
+  /** The same for blockhash, with the pair's PDQ distance. */
+  closestBlockhash: { distance: number; pair: string; pdqDistance: number | null; threshold: number } | null;
   /** Photos left out of recall: their own PDQ is under the quality gate, so PDQ can never match them. */
   gatedOriginals: string[];
 }
@@ -40,13 +42,17 @@ const add = (c: Cell, hit: boolean) => {
   if (hit) c.recalled++;
 };
 
+const pairName = (c: Closest, photos: readonly Photo[]) =>
+  `${photos[c.query.photo]!.name}/${c.query.edit} ↔ ${photos[c.item]!.name}`;
+
 /** Tallies the outcomes per edit, split and group; photos whose own PDQ is gated are left out of recall. */
 export function summarise(
   photos: readonly Photo[],
   edits: readonly { name: string; group: EditGroup }[],
   outcomes: readonly Outcome[],
   qualities: readonly number[],
-  closest: { distance: number; query: Query; item: number } | null,
+  closest: Closest | null,
+  closestBlockhash: (Closest & { threshold: number }) | null = null,
 ): Summary {
   const splits = [...new Set(photos.map((p) => p.split)), 'all'];
   const emptyRecall = () => Object.fromEntries(splits.map((s) => [s, { recalled: 0, total: 0 }]));
@@ -96,9 +102,12 @@ export function summarise(
         ),
       ),
     },
-    closest: closest && {
-      distance: closest.distance,
-      pair: `${photos[closest.query.photo]!.name}/${closest.query.edit} ↔ ${photos[closest.item]!.name}`,
+    closest: closest && { distance: closest.distance, pair: pairName(closest, photos) },
+    closestBlockhash: closestBlockhash && {
+      distance: closestBlockhash.distance,
+      pair: pairName(closestBlockhash, photos),
+      pdqDistance: closestBlockhash.pdqDistance ?? null,
+      threshold: closestBlockhash.threshold,
     },
     gatedOriginals: photos.filter((_, i) => !usable(i)).map((p) => p.name),
   };
@@ -133,6 +142,10 @@ export function markdown(s: Summary, title: string): string {
   out += `\nFalse matches: **${f.editedToOther + f.originalToOther}** (edited copy → other photo: ${f.editedToOther}; original → other original: ${f.originalToOther}) over ${f.pairs} ordered pairs of different photos.\n`;
   for (const e of f.examples.slice(0, 10)) out += `- ${e}\n`;
   if (s.closest) out += `Closest pair of different photos: ${s.closest.distance} bits (${s.closest.pair}).\n`;
+  if (s.closestBlockhash) {
+    const b = s.closestBlockhash;
+    out += `Closest blockhash of a different photo: ${b.distance} bits (${b.pair}, PDQ ${b.pdqDistance ?? '–'} bits); the blockhash rule needs ≤ ${b.threshold} with PDQ ≤ ${DEFAULT_MATCH_POLICY.blockhashPdqCeiling}.\n`;
+  }
   if (s.gatedOriginals.length)
     out += `Left out of recall (original's PDQ quality < 50): ${s.gatedOriginals.join(', ')}.\n`;
   return out;

@@ -26,6 +26,8 @@ import type { Photo } from './photos.js';
 export interface EvalConfig {
   trim: boolean;
   dihedral: boolean;
+  /** The blockhash rule's threshold (`MatchPolicy.blockhashThreshold`; 0: off). */
+  blockhash: number;
   /** Registered crops of the trimmed original. */
   variants: readonly CropSpec[];
   /** Register the `untrimmed` variant when trimming removed something. */
@@ -79,7 +81,7 @@ export async function hashQueries(
   return queries;
 }
 
-/** The registry as registration builds it: digests, the original's PDQ, and the PDQ variants. */
+/** The registry as registration builds it: digests, the original's PDQ and blockhash, and the PDQ variants. */
 export async function registerPhotos(
   photos: readonly Photo[],
   cfg: EvalConfig,
@@ -107,6 +109,7 @@ export async function registerPhotos(
     row('sha256', h.sha256, null, 'original');
     row('md5', h.md5, null, 'original');
     row('pdq', h.pdq, h.pdqQuality, 'original');
+    row('blockhash', h.blockhash, null, 'original');
     for (const v of h.variants ?? []) row('pdq', v.pdq, v.pdqQuality, v.name);
   }
   return { rows, qualities };
@@ -153,19 +156,45 @@ function distance(a: Uint32Array, b: Uint32Array): number {
 
 /** Matches every query against the registry with the workers' matcher and default policy. */
 export function evaluate(queries: readonly Query[], rows: readonly RegistryHashRow[], cfg: EvalConfig) {
-  const matcher = new Matcher({ ...DEFAULT_MATCH_POLICY, dihedral: cfg.dihedral });
+  const matcher = new Matcher({
+    ...DEFAULT_MATCH_POLICY,
+    dihedral: cfg.dihedral,
+    blockhashThreshold: cfg.blockhash,
+  });
   matcher.add(rows);
   const gate = DEFAULT_MATCH_POLICY.pdqQualityGate;
   const pdqRows = rows
     .filter((r) => r.signal === 'pdq' && (r.quality ?? 0) >= gate)
     .map((r) => ({ item: r.itemId, code: words(r.value) }));
+  const blockRows = rows
+    .filter((r) => r.signal === 'blockhash')
+    .map((r) => ({ item: r.itemId, code: words(r.value) }));
+  const originals = new Map(
+    rows.filter((r) => r.signal === 'pdq' && r.variant === 'original').map((r) => [r.itemId, words(r.value)]),
+  );
   let closest: { distance: number; query: Query; item: number } | null = null;
+  let closestBlockhash: Closest | null = null;
   const outcomes: Outcome[] = queries.map((q) => {
     const h = q.hashes;
     const gated = h.pdqQuality < gate;
     const matches = matcher.match({ ...h, pdqDihedral: cfg.dihedral ? (h.pdqDihedral ?? null) : null });
     const own = matches.find((m) => m.itemId === q.photo);
     const codes = (cfg.dihedral ? Object.values(h.pdqDihedral ?? {}) : [h.pdq]).map(words);
+    // How near the blockhash rule came to matching a different photo (it needs the PDQ gate passed).
+    const block = words(h.blockhash);
+    for (const r of blockRows) {
+      if (gated || r.item === q.photo) continue;
+      const d = distance(block, r.code);
+      if (closestBlockhash === null || d < closestBlockhash.distance) {
+        const own = originals.get(r.item);
+        closestBlockhash = {
+          distance: d,
+          query: q,
+          item: r.item,
+          pdqDistance: own ? distance(codes[0]!, own) : null,
+        };
+      }
+    }
     let ownDistance: number | null = null;
     for (const r of pdqRows) {
       if (gated) break;
@@ -187,5 +216,18 @@ export function evaluate(queries: readonly Query[], rows: readonly RegistryHashR
         .map((m) => ({ photo: m.itemId, variant: m.variant, distance: m.distance })),
     };
   });
-  return { outcomes, closest: closest as { distance: number; query: Query; item: number } | null };
+  return {
+    outcomes,
+    closest: closest as { distance: number; query: Query; item: number } | null,
+    closestBlockhash: closestBlockhash as Closest | null,
+  };
+}
+
+/** The nearest a copy came to a different photo's registered hash. */
+export interface Closest {
+  distance: number;
+  query: Query;
+  item: number;
+  /** For blockhash: the PDQ distance between the two (the rule also needs it under the ceiling). */
+  pdqDistance?: number | null;
 }

@@ -212,7 +212,7 @@ export async function contentsAfter(
   limit: number,
 ): Promise<(MediaHashes & { id: number })[]> {
   const { rows } = await db.query(
-    `SELECT c.id, c.kind, c.sha256, c.md5, c.pdq, c.pdq_quality, c.pdq_dihedral,
+    `SELECT c.id, c.kind, c.sha256, c.md5, c.pdq, c.pdq_quality, c.pdq_dihedral, c.blockhash,
             (SELECT json_agg(json_build_object('ms', f.ms, 'pdq', f.pdq, 'pdqQuality', f.pdq_quality) ORDER BY f.ms)
                FROM content_frames f WHERE f.content_id = c.id) AS frames
        FROM contents c WHERE c.id > $1 ORDER BY c.id LIMIT $2`,
@@ -226,6 +226,7 @@ export async function contentsAfter(
     pdq: c.pdq,
     pdqQuality: c.pdq_quality,
     pdqDihedral: c.pdq_dihedral,
+    blockhash: c.blockhash,
     frames: c.frames,
   }));
 }

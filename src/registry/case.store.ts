@@ -255,14 +255,14 @@ export async function lastChangeId(db: Queryable): Promise<number> {
 }
 
 /**
- * Active hashes the matcher would hold: exact digests and PDQ at or above the quality gate
- * (blockhash rows are evidence, not indexed). Without a gate, every active row.
+ * Active hashes the matcher would hold: exact digests, blockhashes, and PDQ at or above the quality
+ * gate. Without a gate, every active row.
  */
 export async function countActiveHashes(db: Queryable, pdqQualityGate?: number): Promise<number> {
   const { rows } = await db.query(
     `SELECT count(*)::bigint AS n FROM registered_hashes
       WHERE disabled_at IS NULL AND flagged_at IS NULL
-        AND ($1::int IS NULL OR signal IN ('md5', 'sha256') OR (signal = 'pdq' AND coalesce(quality, 0) >= $1))`,
+        AND ($1::int IS NULL OR signal <> 'pdq' OR coalesce(quality, 0) >= $1)`,
     [pdqQualityGate ?? null],
   );
   return Number(rows[0]?.n ?? 0);

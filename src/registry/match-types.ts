@@ -17,10 +17,15 @@ export type MatchSignal = 'sha256' | 'md5' | 'pdq' | 'blockhash' | 'vpdq';
 export interface ItemMatch {
   itemId: number;
   caseId: number;
-  /** The strongest evidence: exact digest, then PDQ (lowest distance), then video frames. */
+  /** The strongest evidence: exact digest, then PDQ (lowest distance), then video frames, then blockhash. */
   signal: MatchSignal;
-  /** Hamming distance of the best PDQ hit (0 for exact digests; for videos the median frame distance). */
+  /**
+   * Hamming distance of the best PDQ hit (0 for exact digests; for videos the median frame distance;
+   * for `blockhash`, the blockhash distance, with the PDQ distance in `pdqDistance`).
+   */
   distance: number;
+  /** For a `blockhash` match: the PDQ distance to the item's registered image that corroborated it. */
+  pdqDistance?: number;
   /** 0..1, for ordering the triage queue. */
   score: number;
   /** Registered variant that matched (`original`, a crop name, `frame`) and the dihedral transform if any. */
@@ -47,6 +52,15 @@ export interface MatchPolicy {
   dihedral: boolean;
   /** A video matches when max(registered%, crawled%) reaches this. */
   videoMatchPercent: number;
+  /**
+   * An image whose PDQ is too far for `pdqThreshold` still matches when its blockhash is within this
+   * many bits of a registered item's and its PDQ within {@link blockhashPdqCeiling} of that item's
+   * own PDQ: two hashes that fail differently agreeing (PDQ drifts on smooth and low-contrast images,
+   * where blockhash holds). 0 turns the rule off.
+   */
+  blockhashThreshold: number;
+  /** The PDQ distance a blockhash match must still be under (far below the ~128 of unrelated images). */
+  blockhashPdqCeiling: number;
 }
 
 export const DEFAULT_MATCH_POLICY: MatchPolicy = {
@@ -54,4 +68,6 @@ export const DEFAULT_MATCH_POLICY: MatchPolicy = {
   pdqQualityGate: 50,
   dihedral: true,
   videoMatchPercent: 80,
+  blockhashThreshold: 12,
+  blockhashPdqCeiling: 90,
 };

@@ -125,12 +125,52 @@ describe('Matcher', () => {
   });
 });
 
+describe('Matcher: blockhash corroborating a distant PDQ', () => {
+  it('matches when blockhash is within its threshold and PDQ under the ceiling, and only then', () => {
+    const m = new Matcher({ blockhashThreshold: 12, blockhashPdqCeiling: 90 });
+    const pdq = hex(32);
+    const block = hex(32);
+    const bh = row({ itemId: 7, signal: 'blockhash', value: block });
+    const original = row({ itemId: 7, signal: 'pdq', value: pdq });
+    m.add([original, bh, row({ itemId: 7, signal: 'pdq', value: hex(32), variant: 'crop-c10' })]);
+    // PDQ 60 bits off (too far for the PDQ rule), blockhash 5 bits off: matched, ranked as blockhash.
+    const copy = { kind: 'image' as const, pdq: flip(pdq, 60), pdqQuality: 80, blockhash: flip(block, 5) };
+    expect(m.match(copy)).toMatchObject([
+      { itemId: 7, signal: 'blockhash', distance: 5, pdqDistance: 60, variant: 'original' },
+    ]);
+    const [hit] = m.match(copy);
+    expect(hit?.score).toBeGreaterThan(0);
+    expect(hit?.score).toBeLessThan(0.5); // below any PDQ match (those score ≥ 1/32 × … but rank first)
+    // Either hash too far, no match: blockhash 13 bits, or PDQ past the ceiling.
+    expect(m.match({ ...copy, blockhash: flip(block, 13) })).toEqual([]);
+    expect(m.match({ ...copy, pdq: flip(pdq, 91) })).toEqual([]);
+    // A PDQ under the gate, or no PDQ of the registered image at all, never matches this way.
+    expect(m.match({ ...copy, pdqQuality: 49 })).toEqual([]);
+    m.remove([original.id]);
+    expect(m.match(copy)).toEqual([]);
+    // A PDQ match of the same item wins over the blockhash one.
+    m.add([row({ itemId: 7, signal: 'pdq', value: pdq })]);
+    expect(m.match({ ...copy, pdq: flip(pdq, 20) })).toMatchObject([
+      { itemId: 7, signal: 'pdq', distance: 20 },
+    ]);
+    // Removing the blockhash row stops the rule; threshold 0 switches it off.
+    m.remove([bh.id]);
+    expect(m.match(copy)).toEqual([]);
+    const off = new Matcher({ blockhashThreshold: 0 });
+    off.add([
+      row({ itemId: 8, signal: 'pdq', value: pdq }),
+      row({ itemId: 8, signal: 'blockhash', value: block }),
+    ]);
+    expect(off.match(copy)).toEqual([]);
+  });
+});
+
 describe('Matcher.load', () => {
   it('gives the same answers as adding rows one by one', async () => {
     const rows = Array.from({ length: 3000 }, (_, i) =>
       row({
         itemId: i % 700,
-        signal: i % 5 === 0 ? 'sha256' : 'pdq',
+        signal: i % 5 === 0 ? 'sha256' : i % 7 === 0 ? 'blockhash' : 'pdq',
         value: hex(32),
         quality: i % 9 === 0 ? 20 : 90,
         variant: i % 3 === 0 ? 'frame' : 'original',

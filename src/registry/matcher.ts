@@ -1,4 +1,4 @@
-import { ExactIndex, hexToCode, MihIndex } from './match-index/index.js';
+import { ExactIndex, hamming256, hexToCode, MihIndex } from './match-index/index.js';
 import { DEFAULT_MATCH_POLICY, type ItemMatch, type MatchPolicy, type MediaHashes } from './match-types.js';
 import { RowMeta } from './row-meta.js';
 import type { RegistryHashRow } from './types.js';
@@ -14,6 +14,10 @@ export class Matcher {
   #pdq: MihIndex;
   readonly #sha256 = new ExactIndex('sha256');
   readonly #md5 = new ExactIndex('md5');
+  /** Registered images' blockhashes, searched only for the corroborated rule (see `#matchBlockhash`). */
+  readonly #blockhash: MihIndex;
+  /** Per item, the PDQ codes of its `original` rows at or above the gate, to corroborate a blockhash hit. */
+  readonly #originals = new Map<number, Map<number, Uint32Array>>();
   readonly #meta = new RowMeta();
   /** Gated frame count per registered video item, for the share of its frames that were seen. */
   readonly #framesPerItem = new Map<number, number>();
@@ -21,6 +25,7 @@ export class Matcher {
   constructor(policy: Partial<MatchPolicy> = {}) {
     this.policy = { ...DEFAULT_MATCH_POLICY, ...policy };
     this.#pdq = new MihIndex({ radius: this.policy.pdqThreshold });
+    this.#blockhash = new MihIndex({ radius: Math.max(1, this.policy.blockhashThreshold) });
   }
 
   /**
@@ -50,7 +55,9 @@ export class Matcher {
           grownCodes.set(codes);
           codes = grownCodes;
         }
-        hexToCode(row.value, codes.subarray(n * 8, n * 8 + 8));
+        const code = codes.subarray(n * 8, n * 8 + 8);
+        hexToCode(row.value, code);
+        if (row.variant === 'original') m.#keepOriginal(row, code.slice());
         ids[n++] = row.id;
         if (row.variant === 'frame')
           m.#framesPerItem.set(row.itemId, (m.#framesPerItem.get(row.itemId) ?? 0) + 1);
@@ -72,12 +79,14 @@ export class Matcher {
       if (this.#meta.has(row.id)) continue;
       if (row.signal === 'pdq') {
         if ((row.quality ?? 0) < this.policy.pdqQualityGate) continue;
-        this.#pdq.add(row.id, hexToCode(row.value));
+        const code = hexToCode(row.value);
+        this.#pdq.add(row.id, code);
+        if (row.variant === 'original') this.#keepOriginal(row, code);
         if (row.variant === 'frame')
           this.#framesPerItem.set(row.itemId, (this.#framesPerItem.get(row.itemId) ?? 0) + 1);
       } else if (row.signal === 'sha256') this.#sha256.add(row.id, row.value);
       else if (row.signal === 'md5') this.#md5.add(row.id, row.value);
-      else continue; // blockhash is evidence shown to analysts, not a match trigger
+      else this.#blockhash.add(row.id, hexToCode(row.value));
       this.#meta.set(row);
     }
   }
@@ -90,13 +99,16 @@ export class Matcher {
       if (!meta) continue;
       if (meta.signal === 'pdq') {
         this.#pdq.remove(id);
+        const originals = this.#originals.get(meta.itemId);
+        if (originals?.delete(id) && originals.size === 0) this.#originals.delete(meta.itemId);
         if (meta.variant === 'frame') {
           const left = (this.#framesPerItem.get(meta.itemId) ?? 1) - 1;
           if (left > 0) this.#framesPerItem.set(meta.itemId, left);
           else this.#framesPerItem.delete(meta.itemId);
         }
       } else if (meta.signal === 'sha256') this.#sha256.remove(id);
-      else this.#md5.remove(id);
+      else if (meta.signal === 'md5') this.#md5.remove(id);
+      else this.#blockhash.remove(id);
       this.#meta.delete(id);
       n++;
     }
@@ -130,8 +142,11 @@ export class Matcher {
       }
     }
     if (media.kind === 'video' && media.frames?.length) this.#matchFrames(media.frames, offer);
-    else if (media.pdq && (media.pdqQuality ?? 0) >= this.policy.pdqQualityGate)
+    else if (media.pdq && (media.pdqQuality ?? 0) >= this.policy.pdqQualityGate) {
       this.#matchImage(media, offer);
+      if (media.blockhash && this.policy.blockhashThreshold > 0)
+        this.#matchBlockhash(media.pdq, media.blockhash, offer);
+    }
     return [...best.values()].sort(
       (a, b) => b.score - a.score || a.distance - b.distance || a.itemId - b.itemId,
     );
@@ -158,6 +173,43 @@ export class Matcher {
         });
       }
     });
+  }
+
+  #keepOriginal(row: RegistryHashRow, code: Uint32Array): void {
+    const codes = this.#originals.get(row.itemId) ?? new Map<number, Uint32Array>();
+    codes.set(row.id, code);
+    this.#originals.set(row.itemId, codes);
+  }
+
+  /**
+   * The corroborated rule (see {@link MatchPolicy.blockhashThreshold}): a registered image within the
+   * blockhash threshold whose own PDQ is also under the ceiling. Straight copies only (blockhash has
+   * no dihedral form), and only items with a gated PDQ, so flat images, whose blockhashes all look
+   * alike, never match this way. Ranked below every PDQ match.
+   */
+  #matchBlockhash(pdq: string, blockhash: string, offer: (m: ItemMatch) => void): void {
+    const query = hexToCode(pdq);
+    for (const hit of this.#blockhash.search(hexToCode(blockhash), this.policy.blockhashThreshold)) {
+      const meta = this.#meta.get(hit.id);
+      const originals = meta && this.#originals.get(meta.itemId);
+      if (!meta || !originals) continue;
+      let pdqDistance = Number.POSITIVE_INFINITY;
+      for (const code of originals.values())
+        pdqDistance = Math.min(pdqDistance, hamming256(query, 0, code, 0));
+      if (pdqDistance > this.policy.blockhashPdqCeiling) continue;
+      offer({
+        itemId: meta.itemId,
+        caseId: meta.caseId,
+        signal: 'blockhash',
+        distance: hit.distance,
+        pdqDistance,
+        // Under the weakest PDQ match's score (1 / (pdqThreshold + 1)), ordered by blockhash distance.
+        score:
+          ((this.policy.blockhashThreshold + 1 - hit.distance) / (this.policy.blockhashThreshold + 1)) *
+          (0.99 / (this.policy.pdqThreshold + 1)),
+        variant: 'original',
+      });
+    }
   }
 
   /** vPDQ over the index: per registered item, which crawled frames and which registered frames met. */
