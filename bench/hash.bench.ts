@@ -1,9 +1,11 @@
 /**
  * Hashing benchmark, everything side by side in one run on this machine:
  * - per image (100 JPEGs of 1000×1000, q90, made in memory from test/fixtures/photos): sharp decode
- *   alone vs the whole `hashImageBytes` (digests, decode, trim, PDQ, blockhash), and PDQ alone;
+ *   alone vs the whole `hashImageBytes` (digests, decode, trim, PDQ, blockhash), and PDQ alone next
+ *   to a native C++ PDQ (`bench/native/pdq-baseline.cpp`, when g++ is there) on the same pixels;
  * - throughput of the worker pool on 2 threads, with the options `hashwatch hash` uses (crop
- *   variants) and the ones the crawler uses (8 dihedral PDQs), and the real CLI end to end;
+ *   variants) and the ones the crawler uses (8 dihedral PDQs), and the real CLI end to end, both
+ *   from the checkout (through tsx) and compiled as shipped (`tsc` into a temporary `.bench-build-*`);
  * - a generated 60 s 720p clip: `hashVideo` vs a bare `ffmpeg -vf fps=1 -f null -` decode;
  * - peak RSS of hashing an 8000×8000 JPEG, in a fresh child process (in-process call and the CLI).
  *
@@ -19,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { decodeImage, HashPool, hashImageBytes, hashVideo, pdqHash } from '../src/hashing/index.js';
+import { compileNativePdq } from './lib/native-pdq.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,6 +65,17 @@ async function makePhotos(n: number): Promise<Buffer[]> {
   return out;
 }
 
+/** The RGB bytes of RGBA pixels (the native baseline reads RGB; our photos are opaque). */
+function rgbOf(rgba: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i] as number;
+    rgb[j + 1] = rgba[i + 1] as number;
+    rgb[j + 2] = rgba[i + 2] as number;
+  }
+  return rgb;
+}
+
 /** CPU time of this process so far (every thread: main, pool workers, libvips), in ms. */
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -78,11 +92,12 @@ async function poolRate(pool: HashPool, photos: Buffer[], options: object) {
   return { perSec: (photos.length * 1000) / ms, cpuMs: (cpuMs() - cpu0) / photos.length };
 }
 
-/** Wall time of `node bin/hashwatch.js <args>`, stdout to /dev/null. */
-function cliMs(args: string[], preload: string[] = []): Promise<{ ms: number; stderr: string }> {
+type CliRun = { ms: number; stderr: string };
+/** Wall time of `node <script> <args>` (the checkout's `bin/hashwatch.js` by default), stdout to /dev/null. */
+function cliMs(args: string[], preload: string[] = [], script = 'bin/hashwatch.js'): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...preload, 'bin/hashwatch.js', ...args], {
+    const child = spawn(process.execPath, [...preload, script, ...args], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -91,6 +106,25 @@ function cliMs(args: string[], preload: string[] = []): Promise<{ ms: number; st
     child.on('error', reject);
     child.on('exit', () => resolve({ ms: performance.now() - t0, stderr }));
   });
+}
+
+/**
+ * Compiles src/ as `npm run build` does, into a fresh directory in the repo (at the depth of dist/, so
+ * node_modules and the paths relative to the code resolve as they do there). Null if tsc fails: the
+ * compiled CLI is then not measured, and the rest of the bench still runs.
+ */
+async function compileBuild(): Promise<string | null> {
+  const out = await mkdtemp(join(root, '.bench-build-'));
+  try {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root });
+    return out;
+  } catch (err) {
+    const e = err as { stdout?: string; message: string };
+    log(`compiling the build failed, its CLI rows are skipped:\n${(e.stdout || e.message).trim()}`);
+    await rm(out, { recursive: true, force: true });
+    return null;
+  }
 }
 
 /** Peak RSS and CPU time of a fresh Node process: a preload prints them on exit. */
@@ -116,6 +150,10 @@ const machine = {
 /** Every figure, by name. */
 const m: Record<string, number> = {};
 const tmp = await mkdtemp(join(tmpdir(), 'hw-bench-hash-'));
+let build: string | null = null;
+// The host's speed drifts from day to day, so PDQ's time is judged against this C++ in the same run.
+const native = await compileNativePdq(['-O2']);
+if (native === null) log('g++ not found: PDQ alone is measured without the native baseline');
 try {
   log(`making ${imageCount} photos of 1000×1000`);
   const photos = await makePhotos(imageCount);
@@ -126,15 +164,26 @@ try {
   const hashMs: number[] = [];
   const pdqMs: number[] = [];
   const pdqCpuMs: number[] = [];
+  const pdqNativeMs: number[] = [];
+  let nativeMismatches = 0;
+  const nativeSession = native?.open(1000, 1000);
   for (const p of photos) {
     decodeMs.push(await timed(() => decodeImage(p)));
     hashMs.push(await timed(() => hashImageBytes(p)));
     const img = await decodeImage(p);
     const [t0, c0] = [performance.now(), cpuMs()];
-    pdqHash(img.pixels, img.width, img.height, 4);
+    const ours = pdqHash(img.pixels, img.width, img.height, 4);
     pdqMs.push(performance.now() - t0);
     pdqCpuMs.push(cpuMs() - c0);
+    // Right after ours, on the same pixels: both see the machine in the same state.
+    if (nativeSession) {
+      const c = await nativeSession.hash(rgbOf(img.pixels));
+      pdqNativeMs.push(c.medianMs);
+      if (c.hash !== ours.hash) nativeMismatches++;
+    }
   }
+  await nativeSession?.close();
+  if (nativeMismatches > 0) log(`native PDQ baseline: ${nativeMismatches} hashes differ from ours`);
   Object.assign(m, {
     decodeMsMedian: round(median(decodeMs)),
     hashMsMedian: round(median(hashMs)),
@@ -142,6 +191,13 @@ try {
     pdqMsMin: round(Math.min(...pdqMs)),
     pdqCpuMsMedian: round(median(pdqCpuMs)),
   });
+  if (native) {
+    Object.assign(m, {
+      pdqNativeMsMedian: round(median(pdqNativeMs)),
+      pdqNativeMsMin: round(Math.min(...pdqNativeMs)),
+      pdqRatioToNative: round(median(pdqMs) / median(pdqNativeMs)),
+    });
+  }
 
   log('pool of 2 threads');
   const pool = new HashPool({ size: 2 });
@@ -175,23 +231,30 @@ try {
   const dir = join(tmp, 'photos');
   await (await import('node:fs/promises')).mkdir(dir);
   await Promise.all(photos.map((p, i) => writeFile(join(dir, `photo-${String(i).padStart(3, '0')}.jpg`), p)));
-  const startup: { ms: number; stderr: string }[] = [];
-  const cli: { ms: number; stderr: string }[] = [];
-  for (let r = 0; r < runs; r++) {
-    startup.push(await cliMs(['hash', '--json', join(tmp, 'nothing-here')], USAGE_PRELOAD));
-    cli.push(await cliMs(['hash', '--json', dir], USAGE_PRELOAD));
+  // The checkout runs TypeScript through tsx, transpiled at start-up in the main thread and again in
+  // each hashing worker; the Docker image runs the compiled build, what users get. Both, alternately,
+  // so that they see the machine in the same state.
+  log('compiling the build (tsc -p tsconfig.build.json)');
+  build = await compileBuild();
+  const clis = [{ name: 'cli', script: 'bin/hashwatch.js', startup: [] as CliRun[], full: [] as CliRun[] }];
+  if (build) clis.push({ name: 'cliBuilt', script: join(build, 'cli.js'), startup: [], full: [] });
+  for (let r = 0; r < runs; r++)
+    for (const c of clis) {
+      c.startup.push(await cliMs(['hash', '--json', join(tmp, 'nothing-here')], USAGE_PRELOAD, c.script));
+      c.full.push(await cliMs(['hash', '--json', dir], USAGE_PRELOAD, c.script));
+    }
+  for (const { name, startup, full } of clis) {
+    const startupMs = median(startup.map((x) => x.ms));
+    const fullMs = median(full.map((x) => x.ms));
+    const cpu = median(full.map((x) => cpuOf(x.stderr))) - median(startup.map((x) => cpuOf(x.stderr)));
+    Object.assign(m, {
+      [`${name}StartupMs`]: round(startupMs, 0),
+      [`${name}Ms`]: round(fullMs, 0),
+      [`${name}PerSec`]: round((imageCount * 1000) / fullMs, 1),
+      [`${name}PerSecAfterStartup`]: round((imageCount * 1000) / (fullMs - startupMs), 1),
+      [`${name}CpuMsPerImage`]: round(cpu / imageCount, 1),
+    });
   }
-  const cliCpuMs = median(cli.map((x) => cpuOf(x.stderr))) - median(startup.map((x) => cpuOf(x.stderr)));
-  Object.assign(m, {
-    cliStartupMs: round(median(startup.map((x) => x.ms)), 0),
-    cliMs: round(median(cli.map((x) => x.ms)), 0),
-    cliPerSec: round((imageCount * 1000) / median(cli.map((x) => x.ms)), 1),
-    cliPerSecAfterStartup: round(
-      (imageCount * 1000) / (median(cli.map((x) => x.ms)) - median(startup.map((x) => x.ms))),
-      1,
-    ),
-    cliCpuMsPerImage: round(cliCpuMs / imageCount, 1),
-  });
 
   log('video: 60 s 720p clip, hashVideo vs bare ffmpeg decode at 1 fps');
   const clip = join(tmp, 'clip.mp4');
@@ -236,6 +299,8 @@ try {
   machine.loadAfter = load();
 } finally {
   await rm(tmp, { recursive: true, force: true });
+  if (build) await rm(build, { recursive: true, force: true });
+  await native?.dispose();
 }
 
 const r = (k: string): number => m[k] ?? Number.NaN;
@@ -251,6 +316,13 @@ const rows: [string, string, string][] = [
     check(r('pdqMsMedian') <= 8, '≤ 8 ms'),
   ],
   [
+    `native C++ baseline (same algorithm, reference structure, ${native?.compiler ?? 'g++ -O2'})`,
+    native
+      ? `${r('pdqNativeMsMedian')} | ${r('pdqNativeMsMin')} ms; TS/C++ ${r('pdqRatioToNative')}×`
+      : 'not measured: g++ not found',
+    '',
+  ],
+  [
     'pool ×2, `hash` options (+6 crops, 3 turns)',
     poolCell('Hash'),
     check(r('poolHashPerSec') >= 40, '≥ 40/s'),
@@ -259,11 +331,23 @@ const rows: [string, string, string][] = [
   ['pool ×2, crawler options (+8 dihedral PDQs)', poolCell('Crawler'), ''],
   ['pool ×2, no extras', poolCell('Plain'), ''],
   [
-    `hashwatch hash --json, ${imageCount} files, end to end`,
+    `hashwatch hash --json, ${imageCount} files, end to end (checkout, through tsx)`,
     `${r('cliPerSec')} img/s (${r('cliMs')} ms, ${r('cliCpuMsPerImage')} CPU ms/img)`,
     check(r('cliPerSec') >= 40, '≥ 40/s'),
   ],
   ['  same, startup excluded', `${r('cliPerSecAfterStartup')} img/s (startup ${r('cliStartupMs')} ms)`, ''],
+  [
+    `hashwatch hash --json, ${imageCount} files, compiled build (dist/, as in the Docker image)`,
+    'cliBuiltMs' in m
+      ? `${r('cliBuiltPerSec')} img/s (${r('cliBuiltMs')} ms, ${r('cliBuiltCpuMsPerImage')} CPU ms/img)`
+      : 'not measured: the build did not compile',
+    'cliBuiltMs' in m ? check(r('cliBuiltPerSec') >= 40, '≥ 40/s') : '',
+  ],
+  [
+    '  same, startup excluded',
+    `${r('cliBuiltPerSecAfterStartup')} img/s (startup ${r('cliBuiltStartupMs')} ms)`,
+    '',
+  ],
   [
     'video 60 s 720p: hashVideo / bare ffmpeg fps=1',
     `${r('videoHashMs')} / ${r('videoBareMs')} ms = ${r('videoRatio')}×`,

@@ -4,6 +4,7 @@
  * answering 200 concurrent registrations and status lookups while the crawl runs. Measures, per
  * worker count:
  *
+ * - reporting: how long reporting every URL took (reports/s);
  * - throughput: pages crawled per second, media downloaded and hashed per second (the site's pages
  *   share their media, so most pages only link media already hashed: "media links/s");
  * - queue latency p50/p99: enqueue → start of each crawl and media job, from BullMQ's own job
@@ -12,15 +13,27 @@
  *   because the servers are shared with other work), Redis `connected_clients` for the whole server,
  *   and Postgres connections to the run's database (`pg_stat_activity`: workers, API, benchmark);
  * - peak memory: each worker's Node.js process and its Chromium tree (RSS, and PSS for Chromium);
+ * - storage at the end: Redis `used_memory` (and the server's `used_memory_peak`), the queues' job
+ *   counts, and the size of the run's Postgres database;
  * - the API: p50/p99 latency and error rate of 200 concurrent `POST /api/v1/cases` (API token,
  *   hashes only), 200 concurrent `GET /api/v1/cases/:ref` (PIN) and 200 `GET /api/v1/reports/:id`.
  *
  *   npm run bench:load -- [--urls 10000] [--workers 1,2,4] [--concurrency 2] [--api 200]
- *     [--scroll-seconds 0] [--timeout 10800] [--json]
+ *     [--scroll-seconds 0] [--minutes N] [--timeout 10800] [--json]
  *
- * Each configuration gets its own database and queue prefix, removed afterwards. Politeness is set
- * out of the way (a page slot for every job, 1000 requests/s per host) and pages are not scrolled by
- * default: this measures the pipeline and the shared services, not scrolling (see bench:crawl).
+ * By default each configuration runs until every report is finished (or --timeout seconds pass).
+ * With --minutes N it runs for a window of N minutes from the first report instead: at the end of
+ * the window it counts what was finished within it (from Postgres timestamps), the backlog left and
+ * an estimated time to drain it (backlog ÷ the window's rate), then waits for the API calls to
+ * finish and stops. Draining 10,000 URLs takes hours on a small machine; a window measures the
+ * steady state under the full backlog. Queue waits then cover only the jobs started within the
+ * window, i.e. the backlog's oldest. Connection and memory peaks cover the run until the API calls
+ * finished, in both modes.
+ *
+ * Each configuration gets its own database and queue prefix, removed afterwards (jobs still waiting
+ * included). Politeness is set out of the way (a page slot for every job, 1000 requests/s per host)
+ * and pages are not scrolled by default: this measures the pipeline and the shared services, not
+ * scrolling (see bench:crawl).
  * A markdown table on stdout; with --json one JSON line per configuration on stdout and the table
  * on stderr. Progress on stderr. Postgres and Redis: TEST_DATABASE_BASE, TEST_REDIS_URL, or the
  * local defaults.
@@ -37,7 +50,7 @@ import { type FixtureSite, startFixtureSite } from '../test/fixtures/site/index.
 import { freePort, spawnHashwatch } from '../test/helpers/process.js';
 import { intArg, workerCountsArg } from './lib/args.js';
 import { type BenchStore, freshStore } from './lib/bench-store.js';
-import { crawlCounts, crawlProgress, failureLines } from './lib/crawl-stats.js';
+import { crawlProgress, failureLines } from './lib/crawl-stats.js';
 import { connectionsTo } from './lib/sockets.js';
 import { TreeSampler, type WorkerPeaks } from './lib/tree-sampler.js';
 import { spawnWorker, stopWorkers, type WorkerProc } from './lib/worker-procs.js';
@@ -48,6 +61,8 @@ const concurrency = intArg('concurrency', '2', 1, 64);
 const apiClients = intArg('api', '200', 0, 10_000);
 const scrollSeconds = intArg('scroll-seconds', '0', 0, 600);
 const timeoutMs = intArg('timeout', '10800', 10, 86_400) * 1000;
+/** Crawl window per configuration; undefined: until every report is finished. */
+const windowMinutes = process.argv.includes('--minutes') ? intArg('minutes', '', 1, 1440) : undefined;
 const json = process.argv.includes('--json');
 const PG_BASE = process.env.TEST_DATABASE_BASE ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,6 +73,14 @@ const SAMPLE_MS = 1_000;
 const PSS_SAMPLE_MS = 10_000;
 /** Reports created at once while enqueuing (each is two inserts and a Redis job). */
 const ENQUEUE_PARALLEL = 8;
+/**
+ * The benchmark's own Postgres pool waits this long for a connection: createDb's 5 s suits the
+ * service, but four workers and their Chromiums starting at once (load 25 on two cores) made the
+ * benchmark's reporting time out and abort the run.
+ */
+const BENCH_PG_CONNECT_TIMEOUT_MS = 60_000;
+/** Tries per reported URL, 5 s more apart each time, before the run gives up. */
+const REPORT_ATTEMPTS = 4;
 const MB = 1024 * 1024;
 
 const log = (msg: string) => process.stderr.write(`[bench:load] ${msg}\n`);
@@ -79,29 +102,63 @@ function latency(values: number[]): Latency {
 /** One batch of concurrent API calls. */
 interface ApiBatch extends Latency {
   errors: number;
-  /** Status codes (or `network`) of the failed calls, counted. */
+  /** Status codes (or `network:<code>`) of the failed calls, counted. */
   failures: Record<string, number>;
 }
 
-/** One configuration's result; also the JSON line printed with --json. */
+/** A queue's jobs by state, at the end of the run. */
+interface JobCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * One configuration's result; also the JSON line printed with --json. With a window (--minutes),
+ * the crawl counts and rates are of what finished within the window.
+ */
 interface Result {
   workers: number;
   concurrency: number;
+  /** The window's length (--minutes), or null: the run went on until every report was finished. */
+  windowMinutes: number | null;
+  /** Every report was finished before the window ended (always true without a window). */
+  drained: boolean;
   urls: number;
+  /** Reporting every URL (report and page rows, crawl job), first to last. */
+  reportSeconds: number;
+  reportsPerSecond: number;
   reports: number;
+  reportsFinished: number;
   reportsFailed: number;
+  /** Reports not finished at the end: queued, or being crawled. */
+  backlog: number;
+  /** Estimate: backlog ÷ reports finished per second in the window; null without a window. */
+  drainEstimateMinutes: number | null;
   pages: number;
   pagesFailed: number;
   /** Distinct media URLs downloaded and hashed (the pages share them). */
   mediaHashed: number;
   /** Media references recorded on pages (repeats across pages included). */
   mediaLinks: number;
+  /** First report → last report finished, or → end of the window. */
   seconds: number;
   pagesPerSecond: number;
   mediaPerSecond: number;
   mediaLinksPerSecond: number;
-  /** Enqueue → start, in ms, per queue. */
+  /** Enqueue → start, in ms, per queue: with a window, of the jobs started within it only. */
   queueLatencyMs: { crawl: Latency; media: Latency };
+  /** Jobs by state at the end, per queue. */
+  jobs: { crawl: JobCounts; media: JobCounts };
+  /**
+   * Redis INFO memory of the (shared) server, in MB: `used_memory` before reporting and at the end,
+   * and `used_memory_peak` (the server's peak since it started, other work included).
+   */
+  redisMemoryMb: { before: number; end: number; serverPeak: number };
+  /** `pg_database_size` of the run's database at the end. */
+  databaseMb: number;
   /** Peak connections held by the worker processes, all of them together. */
   workerConnections: { redis: number; postgres: number };
   /** Peak `connected_clients` of the (shared) Redis server; other work on the machine included. */
@@ -228,8 +285,10 @@ async function batch(calls: (() => Promise<Response>)[], ok: (status: number) =>
         const res = await call();
         await res.arrayBuffer();
         if (!ok(res.status)) outcome = String(res.status);
-      } catch {
-        outcome = 'network';
+      } catch (err) {
+        // fetch wraps the reason (UND_ERR_HEADERS_TIMEOUT, ECONNRESET, …) in `cause`: keep it.
+        const cause = (err as { cause?: { code?: string } }).cause;
+        outcome = `network${cause?.code ? `:${cause.code}` : ''}`;
       }
       times.push(performance.now() - started);
       if (outcome) failures[outcome] = (failures[outcome] ?? 0) + 1;
@@ -322,21 +381,106 @@ function watchConnections(pids: () => number[], store: BenchStore) {
   };
 }
 
-/** Enqueue → start of every job that ran on `queue`, from BullMQ's timestamps. */
-async function queueLatency(producer: Producer, queue: string): Promise<Latency> {
+/** Enqueue → start of every job that started on `queue` by `end`, from BullMQ's timestamps. */
+async function queueLatency(producer: Producer, queue: string, end: number): Promise<Latency> {
   const q = producer.queue(queue);
   const waits: number[] = [];
+  // Ranges are per state: the last page is the one where every state ran out.
   for (let start = 0; ; start += 1000) {
-    const jobs = await q.getJobs(['completed', 'failed'], start, start + 999, true);
+    const jobs = await q.getJobs(['completed', 'failed', 'active'], start, start + 999, true);
     for (const job of jobs)
-      if (job?.processedOn && job.timestamp) waits.push(job.processedOn - job.timestamp);
+      if (job?.processedOn && job.timestamp && job.processedOn <= end)
+        waits.push(job.processedOn - job.timestamp);
     if (jobs.length < 1000) break;
   }
   return latency(waits);
 }
 
+async function jobCounts(producer: Producer, queue: string): Promise<JobCounts> {
+  const c = await producer.queue(queue).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  return {
+    waiting: c.waiting ?? 0,
+    active: c.active ?? 0,
+    delayed: c.delayed ?? 0,
+    completed: c.completed ?? 0,
+    failed: c.failed ?? 0,
+  };
+}
+
+/** `used_memory` and `used_memory_peak` from Redis INFO memory, in bytes. */
+async function redisMemory(redis: Redis): Promise<{ used: number; peak: number }> {
+  const info = await redis.info('memory');
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { used: field('used_memory'), peak: field('used_memory_peak') };
+}
+
+/** What the run counts, from its own database; a window's end, when given, cuts every count. */
+interface RunCounts {
+  reports: number;
+  reportsFinished: number;
+  reportsFailed: number;
+  pages: number;
+  pagesFailed: number;
+  mediaSeen: number;
+  media: number;
+  /** First report → `end`, or → last report finished when there is no end. */
+  seconds: number;
+  databaseBytes: number;
+}
+
+async function runCounts(store: BenchStore, end: Date | null): Promise<RunCounts> {
+  const { rows } = await store.db.pool.query<RunCounts>(
+    `WITH w AS (SELECT min(created_at) AS first, coalesce($1::timestamptz, 'infinity') AS stop FROM reports)
+     SELECT (SELECT count(*) FROM reports)::int AS "reports",
+            (SELECT count(*) FROM reports, w WHERE finished_at <= w.stop)::int AS "reportsFinished",
+            (SELECT count(*) FROM reports, w WHERE status = 'failed' AND finished_at <= w.stop)::int
+              AS "reportsFailed",
+            (SELECT count(*) FROM pages, w WHERE status IN ('done', 'gone') AND crawled_at <= w.stop)::int
+              AS "pages",
+            (SELECT count(*) FROM pages, w WHERE status = 'failed' AND crawled_at <= w.stop)::int AS "pagesFailed",
+            (SELECT coalesce(sum(media_found), 0) FROM pages, w WHERE crawled_at <= w.stop)::int AS "mediaSeen",
+            (SELECT count(*) FROM media, w WHERE status = 'hashed' AND last_verified_at <= w.stop)::int AS "media",
+            (SELECT extract(epoch FROM coalesce($1::timestamptz, (SELECT max(finished_at) FROM reports)) - w.first)
+               FROM w)::float8 AS "seconds",
+            pg_database_size(current_database())::float8 AS "databaseBytes"`,
+    [end],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('no counts');
+  return row;
+}
+
+/**
+ * Reports every URL, `ENQUEUE_PARALLEL` at a time; the report ids. A failed report is tried again
+ * (under heavy load the pool can time out): if only its enqueue had failed, the first try's report
+ * stays behind without a job, one extra report among thousands.
+ */
+async function reportAll(reports: ReportService, urls: string[]): Promise<number[]> {
+  const ids: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: ENQUEUE_PARALLEL }, async () => {
+      while (next < urls.length) {
+        const url = urls[next++] as string;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            ids.push((await reports.create({ url, depth: 0, source: 'api' })).report.id);
+            break;
+          } catch (err) {
+            if (attempt >= REPORT_ATTEMPTS) throw err;
+            log(`reporting ${url} failed (${(err as Error).message}); trying again in ${attempt * 5} s`);
+            await sleep(attempt * 5_000);
+          }
+        }
+      }
+    }),
+  );
+  return ids;
+}
+
 async function runConfig(site: FixtureSite, workers: number): Promise<Result> {
   const store = await freshStore(PG_BASE, REDIS_URL);
+  store.db.pool.options.connectionTimeoutMillis = BENCH_PG_CONNECT_TIMEOUT_MS;
   const redis = createRedisConnection(REDIS_URL, 'producer', 'hashwatch-bench');
   const producer = new Producer(jobRegistry(), redis, store.prefix);
   const loadAvgBefore = os.loadavg()[0] ?? 0;
@@ -371,40 +515,64 @@ async function runConfig(site: FixtureSite, workers: number): Promise<Result> {
       { dedupWindowMs: 0, maxDepth: 0 },
     );
     const urls = reportUrls(site, urlCount);
-    const reportIds: number[] = [];
+    const redisBefore = await redisMemory(redis);
     sampler.mark();
     const started = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: ENQUEUE_PARALLEL }, async () => {
-        while (next < urls.length) {
-          const url = urls[next++] as string;
-          reportIds.push((await reports.create({ url, depth: 0, source: 'api' })).report.id);
-        }
-      }),
-    );
+    const reportIds = await reportAll(reports, urls);
+    const reportSeconds = (Date.now() - started) / 1000;
     log(
-      `${workers} worker(s): ${urls.length} URLs reported in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${workers} worker(s): ${urls.length} URLs reported in ${reportSeconds.toFixed(1)} s ` +
+        `(${(urls.length / reportSeconds).toFixed(0)}/s)`,
     );
     // The API is loaded while the workers crawl the backlog, as it would be in service.
     const apiResult = api ? apiLoad(api.url, store, reportIds) : Promise.resolve(null);
     apiResult.catch(() => {});
-    await waitFinished(store, procs, urls.length, started);
-    const apiFigures = await apiResult;
+    const deadline = windowMinutes === undefined ? undefined : started + windowMinutes * 60_000;
+    const drained = await crawlUntil(store, procs, urls.length, started, deadline);
 
+    // Crawl figures are taken at the end of the crawl (or of the window); the peaks below go on
+    // until the API calls are done, under the same load.
+    const end = Date.now();
+    const [c, crawlWait, mediaWait, crawlJobs, mediaJobs, redisEnd] = await Promise.all([
+      // Drained: every count is final and the span ends with the last report, as without a window.
+      runCounts(store, drained ? null : new Date(end)),
+      queueLatency(producer, 'crawl', end),
+      queueLatency(producer, 'media', end),
+      jobCounts(producer, 'crawl'),
+      jobCounts(producer, 'media'),
+      redisMemory(redis),
+    ]);
+    const backlog = c.reports - c.reportsFinished;
+    if (!drained)
+      log(
+        `${workers} worker(s): window of ${windowMinutes} min over: ${c.reportsFinished} reports finished, ` +
+          `${backlog} left; waiting for the API calls to finish`,
+      );
+    const apiFigures = await apiResult;
     await watcher.stop();
     const memory = await sampler.report(true);
     for (const line of await failureLines(store.db.pool)) log(line);
-    const c = await crawlCounts(store.db.pool);
+
     const peak = (key: keyof WorkerPeaks) =>
       Math.max(0, ...[...memory.peaks.values()].map((p) => p[key])) / MB;
     const seconds = c.seconds;
+    const finishedPerSecond = c.reportsFinished / seconds;
     const result: Result = {
       workers,
       concurrency,
+      windowMinutes: windowMinutes ?? null,
+      drained,
       urls: urls.length,
+      reportSeconds: round(reportSeconds, 1),
+      reportsPerSecond: round(urls.length / reportSeconds, 1),
       reports: c.reports,
+      reportsFinished: c.reportsFinished,
       reportsFailed: c.reportsFailed,
+      backlog,
+      drainEstimateMinutes:
+        windowMinutes === undefined || finishedPerSecond <= 0
+          ? null
+          : round(backlog / finishedPerSecond / 60, 0),
       pages: c.pages,
       pagesFailed: c.pagesFailed,
       mediaHashed: c.media,
@@ -413,10 +581,14 @@ async function runConfig(site: FixtureSite, workers: number): Promise<Result> {
       pagesPerSecond: round(c.pages / seconds, 2),
       mediaPerSecond: round(c.media / seconds, 3),
       mediaLinksPerSecond: round(c.mediaSeen / seconds, 1),
-      queueLatencyMs: {
-        crawl: await queueLatency(producer, 'crawl'),
-        media: await queueLatency(producer, 'media'),
+      queueLatencyMs: { crawl: crawlWait, media: mediaWait },
+      jobs: { crawl: crawlJobs, media: mediaJobs },
+      redisMemoryMb: {
+        before: round(redisBefore.used / MB, 1),
+        end: round(redisEnd.used / MB, 1),
+        serverPeak: round(redisEnd.peak / MB, 1),
       },
+      databaseMb: round(c.databaseBytes / MB, 1),
       workerConnections: { redis: watcher.peaks.redis, postgres: watcher.peaks.postgres },
       redisConnectedClientsPeak: watcher.peaks.redisClients,
       postgresDbConnectionsPeak: watcher.peaks.dbConnections,
@@ -428,7 +600,7 @@ async function runConfig(site: FixtureSite, workers: number): Promise<Result> {
       loadAvgBefore: round(loadAvgBefore, 2),
       loadAvg: round(os.loadavg()[0] ?? 0, 2),
     };
-    log(`${workers} worker(s): done in ${result.seconds} s`);
+    log(`${workers} worker(s): done, ${result.seconds} s measured`);
     return result;
   } finally {
     await teardown();
@@ -436,27 +608,36 @@ async function runConfig(site: FixtureSite, workers: number): Promise<Result> {
   }
 }
 
-async function waitFinished(
+/**
+ * Waits until every report is finished (true) or, with a deadline, until it passes (false);
+ * without one, fails after --timeout. Logs progress every 10 s.
+ */
+async function crawlUntil(
   store: BenchStore,
   procs: WorkerProc[],
   expected: number,
   started: number,
-): Promise<void> {
+  deadline: number | undefined,
+): Promise<boolean> {
   let lastLog = started;
   for (;;) {
     const p = await crawlProgress(store.db.pool);
-    if (p.finished >= expected) return;
+    if (p.finished >= expected) return true;
     const dead = procs.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
     if (dead) throw new Error(`worker ${dead.pid} exited during the run:\n${dead.output()}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`not finished after ${timeoutMs / 1000} s`);
+    if (deadline !== undefined && Date.now() >= deadline) return false;
+    if (deadline === undefined && Date.now() - started > timeoutMs)
+      throw new Error(`not finished after ${timeoutMs / 1000} s`);
     if (Date.now() - lastLog >= 10_000) {
       lastLog = Date.now();
       const s = (lastLog - started) / 1000;
       const rate = p.finished / s;
-      const eta = rate > 0 ? `, about ${Math.round((expected - p.finished) / rate / 60)} min left` : '';
+      let left = '';
+      if (deadline !== undefined) left = `, window ends in ${Math.round((deadline - lastLog) / 1000)} s`;
+      else if (rate > 0) left = `, about ${Math.round((expected - p.finished) / rate / 60)} min left`;
       log(
         `${procs.length} worker(s): ${Math.round(s)} s, reports ${p.finished}/${expected} ` +
-          `(${rate.toFixed(2)}/s${eta}), media settled ${p.media}, load ${os.loadavg()[0]?.toFixed(2)}`,
+          `(${rate.toFixed(2)}/s${left}), media settled ${p.media}, load ${os.loadavg()[0]?.toFixed(2)}`,
       );
     }
     await sleep(500);
@@ -467,16 +648,28 @@ function markdown(head: string[], rows: string[][]): string {
   return [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+/** "10 min window", "10 min window (drained)" or "until drained". */
+function runLabel(r: Result): string {
+  if (r.windowMinutes === null) return 'until drained';
+  return `${r.windowMinutes} min window${r.drained ? ' (drained)' : ''}`;
+}
+
+const jobLine = (j: JobCounts) =>
+  `${j.waiting} / ${j.active} / ${j.completed} / ${j.failed}${j.delayed ? ` (+${j.delayed} delayed)` : ''}`;
+
 function tables(results: Result[]): string {
+  // With a window, waits are known only for the jobs that got out of the backlog within it.
+  const waitScope = windowMinutes === undefined ? '' : ' (jobs started in the window)';
   const crawl = markdown(
     [
       'workers × concurrency',
-      'reports (failed)',
+      'run',
+      'reports finished / reported (failed)',
       'seconds',
       'pages/s',
       'media hashed/s (links/s)',
-      'crawl queue wait p50 / p99',
-      'media queue wait p50 / p99',
+      `crawl queue wait p50 / p99${waitScope}`,
+      `media queue wait p50 / p99${waitScope}`,
       'worker conns Redis / Postgres',
       'Redis clients (server) / db conns',
       'worker peak RSS',
@@ -486,7 +679,8 @@ function tables(results: Result[]): string {
     ],
     results.map((r) => [
       `${r.workers} × ${r.concurrency}`,
-      `${r.reports} (${r.reportsFailed})`,
+      runLabel(r),
+      `${r.reportsFinished} / ${r.reports} (${r.reportsFailed})`,
       r.seconds.toFixed(1),
       r.pagesPerSecond.toFixed(2),
       `${r.mediaPerSecond.toFixed(3)} (${r.mediaLinksPerSecond.toFixed(1)})`,
@@ -498,6 +692,30 @@ function tables(results: Result[]): string {
       `${r.chromiumPeakRssMb} MB (${r.chromiumPeakPssMb} MB)`,
       `${r.totalPeakPssMb} MB`,
       `${r.loadAvgBefore.toFixed(2)} → ${r.loadAvg.toFixed(2)}`,
+    ]),
+  );
+  const backlog = markdown(
+    [
+      'workers × concurrency',
+      'run',
+      'reporting (reports/s)',
+      'backlog left',
+      'time to drain (estimate)',
+      'Redis used_memory before → end (server peak)',
+      'crawl jobs waiting / active / completed / failed',
+      'media jobs waiting / active / completed / failed',
+      'database size',
+    ],
+    results.map((r) => [
+      `${r.workers} × ${r.concurrency}`,
+      runLabel(r),
+      `${r.reportSeconds.toFixed(1)} s (${r.reportsPerSecond.toFixed(0)}/s)`,
+      String(r.backlog),
+      r.drainEstimateMinutes === null ? '–' : `≈ ${r.drainEstimateMinutes} min`,
+      `${r.redisMemoryMb.before.toFixed(1)} → ${r.redisMemoryMb.end.toFixed(1)} MB (${r.redisMemoryMb.serverPeak.toFixed(1)} MB)`,
+      jobLine(r.jobs.crawl),
+      jobLine(r.jobs.media),
+      `${r.databaseMb.toFixed(1)} MB`,
     ]),
   );
   const apiRows = results.flatMap((r) =>
@@ -522,7 +740,13 @@ function tables(results: Result[]): string {
     ['workers crawling', 'API call (all at once)', 'calls', 'p50', 'p99', 'errors'],
     apiRows,
   );
-  return `${crawl}\n\n${apiTable}`;
+  const note =
+    windowMinutes === undefined
+      ? ''
+      : `\n\nWindow of ${windowMinutes} min from the first report: counts and rates are of what finished ` +
+        'within it; queue waits are of the jobs started within it only (the oldest of the backlog); ' +
+        'time to drain is an estimate, backlog ÷ reports finished per second in the window.';
+  return `${crawl}\n\n${backlog}\n\n${apiTable}${note}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -26,9 +26,13 @@ export async function freshStore(pgBase: string, redisUrl: string): Promise<Benc
     if (closed) return;
     closed = true;
     await db.pool.end().catch(() => {});
-    // WITH (FORCE) inside: a worker killed mid-query cannot keep the database alive.
-    await dropDatabase(url);
-    await deleteKeys(redisUrl, prefix);
+    try {
+      // WITH (FORCE) inside: a worker killed mid-query cannot keep the database alive.
+      await dropDatabase(url);
+    } finally {
+      // A load run can leave thousands of jobs waiting: they go even if the drop failed.
+      await deleteKeys(redisUrl, prefix);
+    }
   };
   try {
     await migrate(db.pool);
