@@ -170,7 +170,7 @@ function services(config: Readonly<Config>, db: Db, producer: Producer, log: Log
   const cases = new CaseService(
     db,
     { maxAttempts: config.cases.pinMaxAttempts, lockMs: config.cases.pinLockMs },
-    config.matching.pdqThreshold,
+    { pdq: config.matching.pdqThreshold, blockhash: config.matching.blockhashThreshold },
     async (caseId, changeId) => {
       await producer.enqueue(retroMatchJob, { caseId, changeId }).catch((err: Error) => {
         log.warn({ caseId, err: err.message }, 'retroactive matching not queued; the sweeper will retry');

@@ -197,6 +197,7 @@ export async function insertMatches(db: Queryable, mediaId: number, matches: Ite
           dihedral: m.dihedral ?? null,
           registeredFrameMs: m.registeredFrameMs ?? null,
           video: m.video ?? null,
+          pdqDistance: m.pdqDistance ?? null,
         },
       ],
     );

@@ -34,6 +34,7 @@ import {
   pdqTurnsOfLuma,
 } from './pdq.js';
 import {
+  MIN_VARIANT_SIDE,
   type PdqVariant,
   registrationVariants,
   turnVariants,
@@ -120,7 +121,8 @@ export async function hashImageBytes(
     pdq = d.hashes.original;
   } else {
     // With variants the image's own hash comes with its turns, from one filtering.
-    turned = imgLuma && turnsWanted(options.variants) ? pdqTurnsOfLuma(imgLuma) : null;
+    const turnable = img.width >= MIN_VARIANT_SIDE && img.height >= MIN_VARIANT_SIDE;
+    turned = imgLuma && turnable && turnsWanted(options.variants) ? pdqTurnsOfLuma(imgLuma) : null;
     const p: PdqResult = turned
       ? turned.original
       : imgLuma

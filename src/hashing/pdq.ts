@@ -298,13 +298,15 @@ function hashOf64(from: Float32Array, transpose: boolean): PdqResult {
  * one hash instead of four. `original` equals {@link pdqHashOfLuma} bit for bit; the three turns
  * agree with hashing the turned pixels up to float rounding (a bit or two where a coefficient sits at
  * the median). Unlike the dihedral hashes derived from the DCT, they do not assume the filter is
- * mirror-symmetric, which it is not. Null when the view is too small for this (under about 200
- * pixels a side with even filter windows): hash the turned pixels instead.
+ * mirror-symmetric, which it is not. Null when a side is 129–256 pixels (an even window of 2 whose
+ * mirrored samples would need a value past the edge), exactly 64×64, or under 5 pixels: hash the
+ * turned pixels instead.
  */
 export function pdqTurnsOfLuma(view: LumaView): PdqTurnsResult | null {
   assertView(view);
   const { luma, width, height, stride, offset } = view;
-  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION) return null;
+  // A 64×64 image is hashed as is, unfiltered (see `lumaToDct`): its turns are those of the pixels.
+  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION || (width === 64 && height === 64)) return null;
   const s = scratchFor(height, width, 128);
   if (!jaroszTurnsFromLuma(luma, height, width, s, turnBuffers, stride, offset)) return null;
   return {

@@ -69,8 +69,20 @@ describe('turnVariants', () => {
   });
 
   it('from one filtering (pdqTurnsOfLuma) hashes as the turned pixels do, on photos and on noise', async () => {
-    // 157×96 above is too small for the shared filtering and took the turned pixels' path.
+    // 157×96 above is too small for the shared filtering and took the turned pixels' path, as does
+    // an image of exactly 64×64 (PDQ hashes it unfiltered).
     expect(pdqTurnsOfLuma(lumaView(synthetic(157, 96).pixels, 157, 96, 4))).toBeNull();
+    const tiny = synthetic(64, 64);
+    expect(pdqTurnsOfLuma(lumaView(tiny.pixels, 64, 64, 4))).toBeNull();
+    const small = await hashImageBytes(
+      await sharp(tiny.pixels, { raw: { width: 64, height: 64, channels: 4 } })
+        .png()
+        .toBuffer(),
+      {
+        variants: true,
+      },
+    );
+    expect(small.pdq).toBe(pdqHash(tiny.pixels, 64, 64, 4).hash);
     let seed = 7;
     const noise = new Uint8Array(701 * 523 * 3).map(() => {
       seed = (seed * 1103515245 + 12345) >>> 0;

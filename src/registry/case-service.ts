@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Db, withTransaction } from '../db/index.js';
 import { HashwatchError } from '../errors.js';
-import { flagCaseHashes, insertAllowlisted } from './allowlist.store.js';
+import { type AllowlistRadii, flagCaseHashes, insertAllowlisted } from './allowlist.store.js';
 import {
   caseProgress,
   caseTimeline,
@@ -19,6 +19,7 @@ import {
   setHashesDisabled,
 } from './case.store.js';
 import { caseLocked, caseWithdrawn, pinMismatch } from './errors.js';
+import { DEFAULT_MATCH_POLICY } from './match-types.js';
 import { generateCaseRef, generatePin, hashSecret, normaliseCaseRef, verifySecret } from './secrets.js';
 import type { CaseSource, Consent, ItemHashes } from './types.js';
 import { caseHashValues, forgetCrawledCopies } from './withdrawal.store.js';
@@ -77,25 +78,29 @@ export interface Registration {
 export class CaseService {
   readonly #db: Db;
   readonly #policy: PinPolicy;
-  readonly #allowlistRadius: number;
+  readonly #allowlistRadii: AllowlistRadii;
   readonly #onAdded: OnHashesAdded;
   readonly #withdrawal: WithdrawalSteps;
 
   /**
-   * `allowlistRadius`: perceptual distance at which a registered hash counts as allow-listed.
+   * `allowlistRadius`: perceptual distance at which a registered hash counts as allow-listed, per
+   * signal (a number is the PDQ radius; blockhash then uses its default match threshold).
    * `onAdded`: called after hashes were committed (the composition root queues retroactive matching).
    * `withdrawal`: the notice and audit steps of a withdrawal (see {@link WithdrawalSteps}).
    */
   constructor(
     db: Db,
     policy: PinPolicy = DEFAULT_PIN_POLICY,
-    allowlistRadius = 31,
+    allowlistRadius: number | AllowlistRadii = 31,
     onAdded: OnHashesAdded = async () => {},
     withdrawal: WithdrawalSteps = {},
   ) {
     this.#db = db;
     this.#policy = policy;
-    this.#allowlistRadius = allowlistRadius;
+    this.#allowlistRadii =
+      typeof allowlistRadius === 'number'
+        ? { pdq: allowlistRadius, blockhash: DEFAULT_MATCH_POLICY.blockhashThreshold }
+        : allowlistRadius;
     this.#onAdded = onAdded;
     this.#withdrawal = withdrawal;
   }
@@ -129,7 +134,7 @@ export class CaseService {
     createdBy: string;
   }): Promise<{ flagged: number }> {
     return withTransaction(this.#db.pool, async (client) => {
-      const { flagged } = await insertAllowlisted(client, entry, this.#allowlistRadius);
+      const { flagged } = await insertAllowlisted(client, entry, this.#allowlistRadii);
       if (flagged.length) await recordChange(client, { op: 'flag-hash', caseId: null, hashIds: flagged });
       return { flagged: flagged.length };
     });
@@ -165,7 +170,7 @@ export class CaseService {
         });
       const hashIds = input.items.length ? await insertItems(client, caseId, input.items) : [];
       // Flagged hashes stay in the case for review but are never loaded into the matcher.
-      await flagCaseHashes(client, caseId, this.#allowlistRadius);
+      await flagCaseHashes(client, caseId, this.#allowlistRadii);
       const changeId = await recordChange(client, { op: 'add-case', caseId, hashIds });
       return { ref, pin, items: input.items.length, caseId, changeId };
     });
@@ -181,7 +186,7 @@ export class CaseService {
     if (row.status === 'withdrawn') throw caseWithdrawn();
     const changeId = await withTransaction(this.#db.pool, async (client) => {
       const hashIds = await insertItems(client, row.id, items);
-      await flagCaseHashes(client, row.id, this.#allowlistRadius);
+      await flagCaseHashes(client, row.id, this.#allowlistRadii);
       return recordChange(client, { op: 'add-items', caseId: row.id, hashIds });
     });
     await this.#onAdded(row.id, changeId).catch(() => {});

@@ -140,12 +140,31 @@ describe('Matcher: blockhash corroborating a distant PDQ', () => {
     ]);
     const [hit] = m.match(copy);
     expect(hit?.score).toBeGreaterThan(0);
-    expect(hit?.score).toBeLessThan(0.5); // below any PDQ match (those score ≥ 1/32 × … but rank first)
+    // Ranked below any PDQ match: one at the threshold, even a flipped copy's (ranked just below
+    // straight ones), with the blockhash at 0 bits.
+    const weakest = new Matcher();
+    weakest.add([row({ itemId: 2, signal: 'pdq', value: pdq })]);
+    const [straight] = weakest.match({ kind: 'image', pdq: flip(pdq, 31), pdqQuality: 80 });
+    const [flipped] = weakest.match({
+      kind: 'image',
+      pdq: hex(32),
+      pdqQuality: 80,
+      pdqDihedral: { original: hex(32), flipX: flip(pdq, 31) },
+    });
+    expect(flipped?.dihedral).toBe('flipX');
+    const [exact] = m.match({ ...copy, blockhash: block });
+    expect(exact?.score).toBeLessThan(flipped?.score ?? 0);
+    expect(flipped?.score).toBeLessThan(straight?.score ?? 0);
     // Either hash too far, no match: blockhash 13 bits, or PDQ past the ceiling.
     expect(m.match({ ...copy, blockhash: flip(block, 13) })).toEqual([]);
     expect(m.match({ ...copy, pdq: flip(pdq, 91) })).toEqual([]);
     // A PDQ under the gate, or no PDQ of the registered image at all, never matches this way.
     expect(m.match({ ...copy, pdqQuality: 49 })).toEqual([]);
+    // A second original row of the item comes and goes without disturbing the first.
+    const second = row({ itemId: 7, signal: 'pdq', value: hex(32) });
+    m.add([second]);
+    m.remove([second.id, 424_242]);
+    expect(m.match(copy)).toMatchObject([{ itemId: 7, signal: 'blockhash', pdqDistance: 60 }]);
     m.remove([original.id]);
     expect(m.match(copy)).toEqual([]);
     // A PDQ match of the same item wins over the blockhash one.

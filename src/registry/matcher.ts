@@ -16,8 +16,11 @@ export class Matcher {
   readonly #md5 = new ExactIndex('md5');
   /** Registered images' blockhashes, searched only for the corroborated rule (see `#matchBlockhash`). */
   readonly #blockhash: MihIndex;
-  /** Per item, the PDQ codes of its `original` rows at or above the gate, to corroborate a blockhash hit. */
-  readonly #originals = new Map<number, Map<number, Uint32Array>>();
+  /**
+   * Per item, its `original` PDQ rows at or above the gate, to corroborate a blockhash hit: one flat
+   * array of [row id, 8 code words] per row (an item has one as a rule), ~100 bytes per item.
+   */
+  readonly #originals = new Map<number, Uint32Array>();
   readonly #meta = new RowMeta();
   /** Gated frame count per registered video item, for the share of its frames that were seen. */
   readonly #framesPerItem = new Map<number, number>();
@@ -57,7 +60,7 @@ export class Matcher {
         }
         const code = codes.subarray(n * 8, n * 8 + 8);
         hexToCode(row.value, code);
-        if (row.variant === 'original') m.#keepOriginal(row, code.slice());
+        if (row.variant === 'original') m.#keepOriginal(row, code);
         ids[n++] = row.id;
         if (row.variant === 'frame')
           m.#framesPerItem.set(row.itemId, (m.#framesPerItem.get(row.itemId) ?? 0) + 1);
@@ -99,8 +102,7 @@ export class Matcher {
       if (!meta) continue;
       if (meta.signal === 'pdq') {
         this.#pdq.remove(id);
-        const originals = this.#originals.get(meta.itemId);
-        if (originals?.delete(id) && originals.size === 0) this.#originals.delete(meta.itemId);
+        if (meta.variant === 'original') this.#dropOriginal(meta.itemId, id);
         if (meta.variant === 'frame') {
           const left = (this.#framesPerItem.get(meta.itemId) ?? 1) - 1;
           if (left > 0) this.#framesPerItem.set(meta.itemId, left);
@@ -176,9 +178,27 @@ export class Matcher {
   }
 
   #keepOriginal(row: RegistryHashRow, code: Uint32Array): void {
-    const codes = this.#originals.get(row.itemId) ?? new Map<number, Uint32Array>();
-    codes.set(row.id, code);
-    this.#originals.set(row.itemId, codes);
+    const held = this.#originals.get(row.itemId) ?? new Uint32Array(0);
+    const grown = new Uint32Array(held.length + ORIGINAL_STRIDE);
+    grown.set(held);
+    grown[held.length] = row.id;
+    grown.set(code.subarray(0, 8), held.length + 1);
+    this.#originals.set(row.itemId, grown);
+  }
+
+  #dropOriginal(itemId: number, id: number): void {
+    const held = this.#originals.get(itemId);
+    let at = -1;
+    for (let o = 0; held && o < held.length && at < 0; o += ORIGINAL_STRIDE) if (held[o] === id) at = o;
+    if (!held || at < 0) return;
+    if (held.length === ORIGINAL_STRIDE) {
+      this.#originals.delete(itemId);
+      return;
+    }
+    const kept = new Uint32Array(held.length - ORIGINAL_STRIDE);
+    kept.set(held.subarray(0, at));
+    kept.set(held.subarray(at + ORIGINAL_STRIDE), at);
+    this.#originals.set(itemId, kept);
   }
 
   /**
@@ -194,8 +214,8 @@ export class Matcher {
       const originals = meta && this.#originals.get(meta.itemId);
       if (!meta || !originals) continue;
       let pdqDistance = Number.POSITIVE_INFINITY;
-      for (const code of originals.values())
-        pdqDistance = Math.min(pdqDistance, hamming256(query, 0, code, 0));
+      for (let o = 0; o < originals.length; o += ORIGINAL_STRIDE)
+        pdqDistance = Math.min(pdqDistance, hamming256(query, 0, originals, o + 1));
       if (pdqDistance > this.policy.blockhashPdqCeiling) continue;
       offer({
         itemId: meta.itemId,
@@ -203,10 +223,11 @@ export class Matcher {
         signal: 'blockhash',
         distance: hit.distance,
         pdqDistance,
-        // Under the weakest PDQ match's score (1 / (pdqThreshold + 1)), ordered by blockhash distance.
+        // Under the weakest PDQ match's score (a dihedral one at the threshold: 0.99 / (pdqThreshold
+        // + 1)), ordered by blockhash distance.
         score:
           ((this.policy.blockhashThreshold + 1 - hit.distance) / (this.policy.blockhashThreshold + 1)) *
-          (0.99 / (this.policy.pdqThreshold + 1)),
+          (0.98 / (this.policy.pdqThreshold + 1)),
         variant: 'original',
       });
     }
@@ -271,6 +292,9 @@ export class Matcher {
     return (this.policy.pdqThreshold + 1 - distance) / (this.policy.pdqThreshold + 1);
   }
 }
+
+/** Words per held original PDQ row: its id, then its 8-word code. */
+const ORIGINAL_STRIDE = 9;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

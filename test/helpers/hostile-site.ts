@@ -164,10 +164,12 @@ export function hostileHandler(ctx: {
     if (p === '/away')
       return html(
         res,
-        `<img src="/img/a.png"><script>setTimeout(() => { location.href = '${ctx.other()}/ok'; }, 300)</script>`,
+        // On load, not on a timer: a renderer starved of CPU (two test files at once on two cores)
+        // can fire a timer after the crawl has finished, and the test then sees no navigation.
+        `<img src="/img/a.png"><script>addEventListener('load', () => { location.href = '${ctx.other()}/ok'; })</script>`,
       );
     if (p === '/same-site-nav')
-      return html(res, `<script>setTimeout(() => { location.href = '/ok'; }, 200)</script>`);
+      return html(res, `<script>addEventListener('load', () => { location.href = '/ok'; })</script>`);
     if (p === '/to-other') return res.writeHead(302, { location: `${ctx.other()}/ok` }).end();
     return html(res, 'not found', 404);
   };

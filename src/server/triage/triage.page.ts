@@ -73,6 +73,11 @@ function confirmationsOf(m: PendingMatch, needed: number): Html | string {
   return html`<br><span class="confirmations">${m.confirmations} of ${needed} confirmations${m.confirmedByViewer ? ' (one is yours)' : ''}</span>`;
 }
 
+/** For a blockhash match, the PDQ distance that corroborated it (blockhash alone never matches). */
+function corroboratingPdq(detail: Record<string, unknown>): Html | string {
+  return typeof detail.pdqDistance === 'number' ? html` (PDQ ${detail.pdqDistance})` : '';
+}
+
 function row(req: FastifyRequest, m: PendingMatch, view: QueueView): Html {
   const formId = `m${m.id}`;
   const earlier = m.earlier.map((e) => e.state).join(', ');
@@ -83,7 +88,7 @@ function row(req: FastifyRequest, m: PendingMatch, view: QueueView): Html {
 <td><span class="url">${m.pageUrl ?? '—'}</span><br><span class="url">${m.mediaUrl}</span></td>
 <td>${m.host}</td>
 <td>${m.signal} (${m.variant})</td>
-<td>${m.distance}</td>
+<td>${m.distance}${corroboratingPdq(m.detail)}</td>
 <td>${m.caseRef}</td>
 <td>${videoShare(m.detail)}</td>
 <td>${earlier}</td>
