@@ -30,7 +30,13 @@ import { intArg, workerCountsArg } from './lib/args.js';
 import { type BenchStore, freshStore } from './lib/bench-store.js';
 import { type CrawlCounts, crawlCounts, crawlProgress, failureLines } from './lib/crawl-stats.js';
 import { type CpuSeconds, TreeSampler, type WorkerPeaks } from './lib/tree-sampler.js';
-import { spawnWorker, stopWorkers, type WorkerProc } from './lib/worker-procs.js';
+import {
+  benchWorkerEnv,
+  spawnWorker,
+  stopWorkers,
+  type WorkerProc,
+  waitWorkersReady,
+} from './lib/worker-procs.js';
 
 const workerCounts = workerCountsArg('1,2');
 const siteCount = intArg('sites', '4', 1, 50);
@@ -105,45 +111,13 @@ function reportUrls(sites: FixtureSite[]): string[] {
   return sites.flatMap((s) => [...s.listingPages, ...s.videoPages]);
 }
 
-function workerEnv(store: BenchStore, workers: number): Record<string, string> {
-  return {
-    DATABASE_URL: store.url,
-    REDIS_URL,
-    QUEUE_PREFIX: store.prefix,
-    MIGRATE_ON_START: 'false',
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    WORKER_CONCURRENCY: String(concurrency),
-    // Politeness out of the way: every crawl job of every worker can hold a page slot at once, and
-    // the request rate (page loads and downloads per host per second) is at its maximum.
-    CRAWL_HOST_CONCURRENT_PAGES: String(Math.min(100, workers * concurrency)),
-    CRAWL_HOST_REQUESTS_PER_SECOND: '1000',
-    CRAWL_SCROLL_SECONDS: String(scrollSeconds),
-    CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
-    SHUTDOWN_GRACE_MS: '5000',
-  };
-}
-
-/** Resolves once every worker has a BullMQ consumer on the crawl and media queues. */
-async function waitReady(producer: Producer, workers: WorkerProc[]): Promise<void> {
-  const until = Date.now() + 90_000;
-  for (;;) {
-    const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
-    if (dead) throw new Error(`worker ${dead.pid} exited during start-up:\n${dead.output()}`);
-    const counts = await Promise.all(['crawl', 'media'].map((q) => producer.queue(q).getWorkersCount()));
-    if (counts.every((n) => n >= workers.length)) return;
-    if (Date.now() > until) throw new Error(`workers not ready after 90 s:\n${workers[0]?.output()}`);
-    await sleep(250);
-  }
-}
-
 /** One configuration: fresh store, `workers` processes, every URL reported, wait, measure, tear down. */
 async function runConfig(sites: FixtureSite[], workers: number): Promise<Result> {
   const store = await freshStore(PG_BASE, REDIS_URL);
   const redis = createRedisConnection(REDIS_URL, 'producer', 'hashwatch-bench');
   const producer = new Producer(jobRegistry(), redis, store.prefix);
   const loadAvgBefore = os.loadavg()[0] ?? 0;
-  const env = workerEnv(store, workers);
+  const env = benchWorkerEnv(store, REDIS_URL, { workers, concurrency, scrollSeconds });
   const procs: WorkerProc[] = [];
   const sampler = new TreeSampler({ everyMs: SAMPLE_MS, pssEveryMs: PSS_SAMPLE_MS });
   const teardown = once(async () => {
@@ -161,7 +135,7 @@ async function runConfig(sites: FixtureSite[], workers: number): Promise<Result>
       sampler.watch(proc.pid);
     }
     log(`${workers} worker(s): pids ${procs.map((p) => p.pid).join(', ')}; database ${store.url}`);
-    await waitReady(producer, procs);
+    await waitWorkersReady(producer, procs, 90_000);
 
     const reports = new ReportService(
       store.db,

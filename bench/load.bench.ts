@@ -53,7 +53,14 @@ import { type BenchStore, freshStore } from './lib/bench-store.js';
 import { crawlProgress, failureLines } from './lib/crawl-stats.js';
 import { connectionsTo } from './lib/sockets.js';
 import { TreeSampler, type WorkerPeaks } from './lib/tree-sampler.js';
-import { spawnWorker, stopWorkers, type WorkerProc } from './lib/worker-procs.js';
+import {
+  benchServiceEnv,
+  benchWorkerEnv,
+  spawnWorker,
+  stopWorkers,
+  type WorkerProc,
+  waitWorkersReady,
+} from './lib/worker-procs.js';
 
 const workerCounts = workerCountsArg('1,2,4');
 const urlCount = intArg('urls', '10000', 1, 1_000_000);
@@ -200,46 +207,11 @@ function reportUrls(site: FixtureSite, count: number): string[] {
   });
 }
 
-function sharedEnv(store: BenchStore): Record<string, string> {
-  return {
-    DATABASE_URL: store.url,
-    REDIS_URL,
-    QUEUE_PREFIX: store.prefix,
-    MIGRATE_ON_START: 'false',
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-  };
-}
-
-function workerEnv(store: BenchStore, workers: number): Record<string, string> {
-  return {
-    ...sharedEnv(store),
-    WORKER_CONCURRENCY: String(concurrency),
-    CRAWL_HOST_CONCURRENT_PAGES: String(Math.min(100, workers * concurrency)),
-    CRAWL_HOST_REQUESTS_PER_SECOND: '1000',
-    CRAWL_SCROLL_SECONDS: String(scrollSeconds),
-    CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
-    SHUTDOWN_GRACE_MS: '5000',
-  };
-}
-
-async function waitReady(producer: Producer, workers: WorkerProc[]): Promise<void> {
-  const until = Date.now() + 120_000;
-  for (;;) {
-    const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
-    if (dead) throw new Error(`worker ${dead.pid} exited during start-up:\n${dead.output()}`);
-    const counts = await Promise.all(['crawl', 'media'].map((q) => producer.queue(q).getWorkersCount()));
-    if (counts.every((n) => n >= workers.length)) return;
-    if (Date.now() > until) throw new Error(`workers not ready after 120 s:\n${workers[0]?.output()}`);
-    await sleep(250);
-  }
-}
-
 /** A `hashwatch serve` on a free port; resolves once /readyz answers 200. */
 async function startApi(store: BenchStore): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawnHashwatch(['serve', '--no-migrate'], {
-    ...sharedEnv(store),
+    ...benchServiceEnv(store, REDIS_URL),
     HOST: '127.0.0.1',
     PORT: String(port),
     // Rate limits are per client address and the benchmark is one address: out of the way.
@@ -499,14 +471,14 @@ async function runConfig(site: FixtureSite, workers: number): Promise<Result> {
   active.add(teardown);
   try {
     if (apiClients > 0) api = await startApi(store);
-    const env = workerEnv(store, workers);
+    const env = benchWorkerEnv(store, REDIS_URL, { workers, concurrency, scrollSeconds });
     for (let i = 0; i < workers; i++) {
       const proc = spawnWorker(env, []);
       procs.push(proc);
       sampler.watch(proc.pid);
     }
     log(`${workers} worker(s): pids ${procs.map((p) => p.pid).join(', ')}; database ${store.url}`);
-    await waitReady(producer, procs);
+    await waitWorkersReady(producer, procs, 120_000);
     watcher = watchConnections(() => procs.map((p) => p.pid), store);
 
     const reports = new ReportService(

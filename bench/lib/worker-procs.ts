@@ -3,7 +3,10 @@
  * everything they started, at the end.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Producer } from '../../src/queue/index.js';
+import type { BenchStore } from './bench-store.js';
 import type { TreeSampler } from './tree-sampler.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -77,4 +80,55 @@ export async function stopWorkers(
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** What a benchmark's `hashwatch` processes share: the run's database and queue prefix, quiet logs. */
+export function benchServiceEnv(store: BenchStore, redisUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: store.url,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: store.prefix,
+    MIGRATE_ON_START: 'false',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/**
+ * A benchmark worker's environment: politeness out of the way (every crawl job of every worker can
+ * hold a page slot at once, and the request rate per host is at its maximum), private addresses
+ * allowed (the fixture site), scrolling as asked.
+ */
+export function benchWorkerEnv(
+  store: BenchStore,
+  redisUrl: string,
+  o: { workers: number; concurrency: number; scrollSeconds: number },
+): Record<string, string> {
+  return {
+    ...benchServiceEnv(store, redisUrl),
+    WORKER_CONCURRENCY: String(o.concurrency),
+    CRAWL_HOST_CONCURRENT_PAGES: String(Math.min(100, o.workers * o.concurrency)),
+    CRAWL_HOST_REQUESTS_PER_SECOND: '1000',
+    CRAWL_SCROLL_SECONDS: String(o.scrollSeconds),
+    CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
+    SHUTDOWN_GRACE_MS: '5000',
+  };
+}
+
+/** Resolves once every worker has a BullMQ consumer on the crawl and media queues. */
+export async function waitWorkersReady(
+  producer: Producer,
+  workers: WorkerProc[],
+  timeoutMs: number,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
+    if (dead) throw new Error(`worker ${dead.pid} exited during start-up:\n${dead.output()}`);
+    const counts = await Promise.all(['crawl', 'media'].map((q) => producer.queue(q).getWorkersCount()));
+    if (counts.every((n) => n >= workers.length)) return;
+    if (Date.now() > until)
+      throw new Error(`workers not ready after ${timeoutMs / 1000} s:\n${workers[0]?.output()}`);
+    await sleep(250);
+  }
 }

@@ -10,7 +10,7 @@ import { createRedisConnection, Producer } from '../../src/queue/index.js';
 import { CaseService } from '../../src/registry/index.js';
 import { migratedDatabase } from '../helpers/app.js';
 import { eventually } from '../helpers/process.js';
-import { createTestPrefix, REDIS_URL, silentLog } from '../helpers/services.js';
+import { createTestPrefix, REDIS_URL, reportFinished, silentLog } from '../helpers/services.js';
 
 function serve(
   host: string,
@@ -94,17 +94,7 @@ describe('crawl guard and retroactive matching', () => {
     await prefix.clean();
   });
 
-  const finished = (id: number) =>
-    eventually(
-      async () => {
-        const { rows } = await env.db.pool.query('SELECT status, failure_code FROM reports WHERE id = $1', [
-          id,
-        ]);
-        return ['done', 'failed'].includes(rows[0].status) ? rows[0] : undefined;
-      },
-      60_000,
-      'the report to finish',
-    );
+  const finished = (id: number) => reportFinished(env.db.pool, id, 60_000, 'the report to finish');
 
   it('refuses and records media and redirects that lead to private addresses', async () => {
     const { report } = await reports.create({ url: `${site.url}/`, depth: 0, source: 'api' });

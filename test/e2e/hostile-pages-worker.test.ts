@@ -5,8 +5,7 @@ import { jobRegistry, type Running, startWorker } from '../../src/main.js';
 import { createRedisConnection, Producer } from '../../src/queue/index.js';
 import { migratedDatabase } from '../helpers/app.js';
 import { GB, hostileHandler, MB, type Served, type StreamStats, serve } from '../helpers/hostile-site.js';
-import { eventually } from '../helpers/process.js';
-import { createTestPrefix, REDIS_URL, silentLog } from '../helpers/services.js';
+import { createTestPrefix, REDIS_URL, reportFinished, silentLog } from '../helpers/services.js';
 
 /**
  * The same limits through a real worker: each hostile report ends `failed` with its code recorded,
@@ -64,17 +63,7 @@ describe('hostile pages through a worker', () => {
     await prefix.clean();
   });
 
-  const finished = (id: number) =>
-    eventually(
-      async () => {
-        const { rows } = await env.db.pool.query('SELECT status, failure_code FROM reports WHERE id = $1', [
-          id,
-        ]);
-        return ['done', 'failed'].includes(rows[0].status) ? rows[0] : undefined;
-      },
-      90_000,
-      `report ${id} to finish`,
-    );
+  const finished = (id: number) => reportFinished(env.db.pool, id, 90_000);
 
   it('records each hostile page as failed with its code, then crawls an ordinary page', async () => {
     const rssBefore = process.memoryUsage().rss;

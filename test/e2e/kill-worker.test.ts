@@ -7,7 +7,7 @@ import { jobRegistry } from '../../src/main.js';
 import { createRedisConnection, Producer } from '../../src/queue/index.js';
 import { migratedDatabase } from '../helpers/app.js';
 import { eventually, spawnHashwatch } from '../helpers/process.js';
-import { createTestPrefix, REDIS_URL } from '../helpers/services.js';
+import { createTestPrefix, REDIS_URL, reportFinished } from '../helpers/services.js';
 
 const IMAGES = 8;
 
@@ -114,11 +114,9 @@ describe('kill -9 of a worker mid-crawl', () => {
 
     const second = spawnHashwatch(['worker', '--no-migrate'], workerEnv());
     workers.push(second);
-    const status = await eventually(
-      async () => {
-        const { rows } = await env.db.pool.query('SELECT status FROM reports WHERE id = $1', [report.id]);
-        return ['done', 'failed'].includes(rows[0].status) ? rows[0].status : undefined;
-      },
+    const { status } = await reportFinished(
+      env.db.pool,
+      report.id,
       90_000,
       'the report to finish on the second worker',
     );

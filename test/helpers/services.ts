@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { dropDatabase, ensureDatabase } from '../../src/db/index.js';
+import { eventually } from './process.js';
 
 /** Where the machine's Postgres and Redis are; CI and developers run them locally. */
 export const PG_BASE = process.env.TEST_DATABASE_BASE ?? 'postgres://postgres@127.0.0.1:5432';
@@ -41,4 +43,21 @@ export function createTestPrefix(): { prefix: string; clean(): Promise<void> } {
       }
     },
   };
+}
+
+/** Waits until report `id` is `done` or `failed`, and resolves with its status and failure code. */
+export function reportFinished(
+  pool: pg.Pool,
+  id: number,
+  ms: number,
+  what = `report ${id} to finish`,
+): Promise<{ status: 'done' | 'failed'; failure_code: string | null }> {
+  return eventually(
+    async () => {
+      const { rows } = await pool.query('SELECT status, failure_code FROM reports WHERE id = $1', [id]);
+      return ['done', 'failed'].includes(rows[0].status) ? rows[0] : undefined;
+    },
+    ms,
+    what,
+  );
 }

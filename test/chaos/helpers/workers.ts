@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { makeRng } from '../../../src/registry/match-index/synthetic-codes.js';
 import { exitOf, spawnHashwatch } from '../../helpers/process.js';
 
 const run = promisify(execFile);
@@ -100,16 +101,10 @@ export async function pidOfLocalPort(port: number): Promise<number | undefined> 
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a run's kill schedule can be replayed from its seed. */
+/** A seeded PRNG in [0, 1) (the index's mulberry32), so a run's kill schedule can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = makeRng(seed);
+  return () => next() / 4_294_967_296;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
