@@ -70,6 +70,7 @@ function scratch(rows: number, cols: number): JaroszScratch {
   return {
     ring: new Float32Array(n.ring),
     compact: new Float32Array(n.compact),
+    lumaBlock: new Float32Array(n.lumaBlock),
     rowBlock: new Float32Array(n.rowBlock),
     sums: new Float32Array(n.sums),
   };

@@ -47,27 +47,50 @@ export function qualityMetric(a: Float32Array): number {
 
 /**
  * `out16 = D · a64 · Dᵀ` restricted to the 16×16 low frequencies; `t` is 16×64 scratch. Products and
- * sums are rounded to float one by one, in the reference's k = 0..63 order.
+ * sums are rounded to float one by one, in the reference's k = 0..63 order. Each sum is a chain of
+ * dependent float additions, so four of them advance together to keep the CPU busy.
  */
 export function dct64To16(a64: Float32Array, t: Float32Array, out16: Float32Array): void {
   const d = DCT_MATRIX;
   for (let i = 0; i < K; i++) {
     const dRow = i * N;
-    for (let j = 0; j < N; j++) {
-      let sum = 0;
+    for (let j = 0; j < N; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
       for (let k = 0, ak = j; k < N; k++, ak += N) {
-        sum = Math.fround(sum + Math.fround(d[dRow + k]! * a64[ak]!));
+        const dk = d[dRow + k]!;
+        s0 = Math.fround(s0 + Math.fround(dk * a64[ak]!));
+        s1 = Math.fround(s1 + Math.fround(dk * a64[ak + 1]!));
+        s2 = Math.fround(s2 + Math.fround(dk * a64[ak + 2]!));
+        s3 = Math.fround(s3 + Math.fround(dk * a64[ak + 3]!));
       }
-      t[i * N + j] = sum;
+      t[dRow + j] = s0;
+      t[dRow + j + 1] = s1;
+      t[dRow + j + 2] = s2;
+      t[dRow + j + 3] = s3;
     }
   }
   for (let i = 0; i < K; i++) {
     const tRow = i * N;
-    for (let j = 0; j < K; j++) {
-      const dRow = j * N;
-      let sum = 0;
-      for (let k = 0; k < N; k++) sum = Math.fround(sum + Math.fround(t[tRow + k]! * d[dRow + k]!));
-      out16[i * K + j] = sum;
+    for (let j = 0; j < K; j += 4) {
+      const d0 = j * N;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < N; k++) {
+        const tk = t[tRow + k]!;
+        s0 = Math.fround(s0 + Math.fround(tk * d[d0 + k]!));
+        s1 = Math.fround(s1 + Math.fround(tk * d[d0 + N + k]!));
+        s2 = Math.fround(s2 + Math.fround(tk * d[d0 + 2 * N + k]!));
+        s3 = Math.fround(s3 + Math.fround(tk * d[d0 + 3 * N + k]!));
+      }
+      out16[i * K + j] = s0;
+      out16[i * K + j + 1] = s1;
+      out16[i * K + j + 2] = s2;
+      out16[i * K + j + 3] = s3;
     }
   }
 }

@@ -4,10 +4,10 @@
  *
  * The reference materialises every stage in two full-size buffers. We compute the same values but
  * stream them, so memory is touched about once and no full-size buffer exists:
- * 1. luminance, four rows at a time, straight into the first row pass, whose rows go into a ring
- *    of about `window + 12` rows;
- * 2. the first column pass reads that ring just behind where it is filled and produces one row at
- *    a time; every four rows go straight into the second row pass, which stores only the 64 sampled
+ * 1. luminance, {@link LANES} rows at a time, straight into the first row pass, whose rows go into
+ *    a ring of about `window + 3 × LANES` rows;
+ * 2. the first column pass reads that ring just behind where it is filled and produces LANES rows
+ *    at a time, which go straight into the second row pass; that one stores only the 64 sampled
  *    columns → `compact` (rows × 64);
  * 3. the second column pass runs on those 64 columns and stores only the 64 sampled rows.
  * Every running sum still visits every sample in the reference's order (their rounding depends on
@@ -15,35 +15,34 @@
  *
  * Pure module: used by the browser bundle as well.
  */
-import { boxAlongRows, boxAlongRowsSampled } from './pdq-box.js';
+import { boxAlongRows, boxAlongRowsSampled, LANES } from './pdq-box.js';
 import { ColumnBox } from './pdq-column-box.js';
 import { fillLuma, type PixelChannels } from './pdq-luma.js';
 
 /** Side of the downsampled image the DCT runs on. */
 export const PDQ_DOWNSAMPLE = 64;
 
-/** Rows of luminance computed per step of the fused first pass (the row filter's lane count). */
-const LUMA_ROWS = 4;
-
 /** Scratch for one downsampling; see {@link jaroszScratchSizes} for the sizes needed. */
 export interface JaroszScratch {
-  /** A ring of first-row-pass rows (see {@link ringRowsFor}) × cols. */
+  /** A ring of first-row-pass rows (see {@link ringRowsFor}) × cols, then a row of zeros. */
   ring: Float32Array;
-  /** rows × 64: the second row pass, sampled columns only. */
+  /** rows × 64: the second row pass, sampled columns only; then a row of zeros. */
   compact: Float32Array;
-  /** 4 × cols: a block of luminance rows, then a block of first-column-pass rows. */
+  /** {@link LANES} × cols: a block of luminance rows. */
+  lumaBlock: Float32Array;
+  /** {@link LANES} rows of first-column-pass output, each between zeros (see `boxAlongRowsSampled`). */
   rowBlock: Float32Array;
   /** max(cols, 64): the column passes' running sums. */
   sums: Float32Array;
 }
 
 /**
- * Rows the ring must hold: the column window plus the rows read ahead in blocks of four, rounded to
- * a multiple of four so that a block never wraps; the whole image when that is not more.
+ * Rows the ring must hold: the column window plus the rows read ahead in blocks of {@link LANES},
+ * rounded to a multiple of it so that a block never wraps; the whole image when that is not more.
  */
 function ringRowsFor(rows: number): number {
   const window = computeJaroszFilterWindowSize(rows, PDQ_DOWNSAMPLE);
-  const ring = Math.ceil((window + 3 * LUMA_ROWS) / LUMA_ROWS) * LUMA_ROWS;
+  const ring = Math.ceil((window + 3 * LANES) / LANES) * LANES;
   return Math.min(ring, rows);
 }
 
@@ -56,10 +55,12 @@ export function jaroszScratchSizes(
   cols: number,
   samples = PDQ_DOWNSAMPLE,
 ): Record<keyof JaroszScratch, number> {
+  const margin = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
   return {
-    ring: ringRowsFor(rows) * cols,
-    compact: rows * samples,
-    rowBlock: LUMA_ROWS * cols,
+    ring: (ringRowsFor(rows) + 1) * cols,
+    compact: (rows + 1) * samples,
+    lumaBlock: LANES * cols,
+    rowBlock: margin + LANES * (cols + margin),
     sums: Math.max(cols, samples),
   };
 }
@@ -78,7 +79,7 @@ function sampleIndices(inLength: number): Int32Array {
 
 /**
  * Fills `dest` (lanes × cols) with the first row pass of rows r0 .. r0+lanes-1. A producer may use
- * `rowBlock` as scratch: `downsample` only uses it between calls.
+ * `lumaBlock` as scratch.
  */
 type RowProducer = (r0: number, lanes: number, dest: Float32Array) => void;
 
@@ -101,30 +102,32 @@ function downsample(
   const half = (windowAlongCols + 2) >> 1;
   const ringRows = ringRowsFor(rows);
   let produced = 0;
-  // Makes first-pass rows 0 .. upTo available in the ring, a block of four at a time.
+  // Makes first-pass rows 0 .. upTo available in the ring, a block of LANES rows at a time.
   const ensure = (upTo: number): void => {
     while (produced <= upTo && produced < rows) {
-      const lanes = Math.min(LUMA_ROWS, rows - produced);
+      const lanes = Math.min(LANES, rows - produced);
       const slot = (produced % ringRows) * cols;
       produce(produced, lanes, s.ring.subarray(slot, slot + lanes * cols));
       produced += lanes;
     }
   };
   ensure(half - 2);
-  const columns = new ColumnBox(s.ring, rows, cols, windowAlongCols, s.sums, ringRows);
+  const columns = new ColumnBox(s.ring, rows, cols, windowAlongCols, s.sums, ringRows * cols, ringRows);
+  // The first column pass's rows, `windowAlongRows` zeros before, between and after them.
+  const margin = windowAlongRows;
+  const stride = cols + margin;
+  s.rowBlock.fill(0, 0, margin + LANES * stride);
   const width = colSamples.length;
-  for (let r = 0; r < rows; r += LUMA_ROWS) {
-    const lanes = Math.min(LUMA_ROWS, rows - r);
+  for (let r = 0; r < rows; r += LANES) {
+    const lanes = Math.min(LANES, rows - r);
     ensure(r + lanes - 1 + half - 1);
-    let l = 0;
-    for (; l + 2 <= lanes; l += 2) columns.step2(s.rowBlock, l * cols);
-    if (l < lanes) columns.step(s.rowBlock, l * cols);
+    columns.steps(s.rowBlock, margin, stride, lanes);
     const compactRows = s.compact.subarray(r * width, (r + lanes) * width);
-    boxAlongRowsSampled(s.rowBlock, compactRows, lanes, cols, windowAlongRows, colSamples);
+    boxAlongRowsSampled(s.rowBlock, compactRows, lanes, cols, windowAlongRows, colSamples, margin, stride);
   }
-  const last = new ColumnBox(s.compact, rows, width, windowAlongCols, s.sums);
+  const last = new ColumnBox(s.compact, rows, width, windowAlongCols, s.sums, rows * width);
   for (let k = 0; k < rowSamples.length; k++) {
-    while (last.row < rowSamples[k]!) last.step();
+    while (last.row < rowSamples[k]!) last.advance();
     last.write(out, k * width);
   }
 }
@@ -143,15 +146,15 @@ export function jaroszFromPixels(
   const windowAlongRows = computeJaroszFilterWindowSize(cols, PDQ_DOWNSAMPLE);
   const rowBytes = cols * channels;
   downsample(rows, cols, s, out64, (r0, lanes, dest) => {
-    fillLuma(pixels.subarray(r0 * rowBytes, (r0 + lanes) * rowBytes), cols, lanes, channels, s.rowBlock);
-    boxAlongRows(s.rowBlock, dest, lanes, cols, windowAlongRows);
+    fillLuma(pixels.subarray(r0 * rowBytes, (r0 + lanes) * rowBytes), cols, lanes, channels, s.lumaBlock);
+    boxAlongRows(s.lumaBlock, dest, lanes, cols, windowAlongRows);
   });
 }
 
 /**
  * Downsamples a float luminance plane (rows × cols, row-major; not modified) to 64×64 in `out64`.
  * The plane may be a rectangle of a larger one: row r starts at `offset + r * stride` (by default
- * the rows are contiguous). Such rows are copied four at a time into `rowBlock` first, so the row
+ * the rows are contiguous). Such rows are copied a block at a time into `lumaBlock` first, so the row
  * filter's hot loop stays the same; the values are identical either way.
  */
 export function jaroszFromLuma(
@@ -184,9 +187,9 @@ function lumaProducer(
   return (r0, lanes, dest) => {
     for (let l = 0; l < lanes; l++) {
       const from = offset + (r0 + l) * stride;
-      s.rowBlock.set(luma.subarray(from, from + cols), l * cols);
+      s.lumaBlock.set(luma.subarray(from, from + cols), l * cols);
     }
-    boxAlongRows(s.rowBlock, dest, lanes, cols, windowAlongRows);
+    boxAlongRows(s.lumaBlock, dest, lanes, cols, windowAlongRows);
   };
 }
 

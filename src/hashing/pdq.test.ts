@@ -54,6 +54,24 @@ describe('luminance', () => {
     );
   });
 
+  it('is the reference formula for every (R, G) pair and every B, on the word-reading paths', () => {
+    // 65 536 pixels: every (R, G) once, B cycling through all 256 values; RGB and opaque RGBA.
+    const rgb = new Uint8Array(65536 * 3);
+    for (let i = 0; i < 65536; i++) rgb.set([i & 255, i >> 8, (i * 7) & 255], i * 3);
+    for (const [px, ch] of [
+      [rgb, 3],
+      [toRgba(rgb), 4],
+    ] as const) {
+      const out = new Float32Array(65536);
+      fillLuma(px, 256, 256, ch, out);
+      for (let i = 0; i < 65536; i++) {
+        const [r, g, b] = [i & 255, i >> 8, (i * 7) & 255];
+        const expected = f(f(f(f(0.299) * r) + f(f(0.587) * g)) + f(f(0.114) * b));
+        if (out[i] !== expected) throw new Error(`channels ${ch}: luma of (${r}, ${g}, ${b}) is ${out[i]}`);
+      }
+    }
+  });
+
   it('reads word-aligned and unaligned buffers alike, for RGB and RGBA', () => {
     const rgb = pattern(37, 11);
     for (const [px, ch] of [

@@ -60,6 +60,7 @@ export const PDQ_EMPTY_HASH = '0'.repeat(64);
 const kept: JaroszScratch = {
   ring: new Float32Array(0),
   compact: new Float32Array(0),
+  lumaBlock: new Float32Array(0),
   rowBlock: new Float32Array(0),
   sums: new Float32Array(0),
 };
@@ -71,7 +72,7 @@ const words = new Uint16Array(16);
 
 function scratchFor(rows: number, cols: number, samples?: number): JaroszScratch {
   const need = jaroszScratchSizes(rows, cols, samples);
-  for (const key of ['ring', 'compact', 'rowBlock', 'sums'] as const) {
+  for (const key of ['ring', 'compact', 'lumaBlock', 'rowBlock', 'sums'] as const) {
     if (kept[key].length < need[key]) kept[key] = new Float32Array(need[key]);
   }
   return kept;
