@@ -145,7 +145,7 @@ if (flag('json')) {
   process.stdout.write(markdown(summary, title));
   process.stdout.write(
     `Registry rows: ${rows.length} for ${photos.length} photos (PDQ: ${rows.filter((r) => r.signal === 'pdq').length}). ` +
-      `Registration cost of the variants: ${cost.variantsMs.toFixed(1)} ms per photo (one PDQ of the same ` +
+      `Registration cost: PDQ with every variant ${cost.variantsMs.toFixed(1)} ms per photo (PDQ alone, same ` +
       `${cost.megapixels.toFixed(2)} MP: ${cost.pdqMs.toFixed(1)} ms). Run time ${seconds.toFixed(0)} s.\n`,
   );
 }

@@ -10,13 +10,12 @@ import {
   hexToBytes,
   type ImageHashes,
   pdqHash,
+  pdqWithVariants,
   popcount32,
-  registrationVariants,
   type TrimOptions,
   type TurnName,
   trimBorders,
-  turnVariants,
-  untrimmedVariant,
+  untrimmedVariants,
 } from '../../src/hashing/index.js';
 import { DEFAULT_MATCH_POLICY, Matcher, type RegistryHashRow } from '../../src/registry/index.js';
 import type { Edit } from './edits.js';
@@ -115,7 +114,10 @@ export async function registerPhotos(
   return { rows, qualities };
 }
 
-/** Mean time per photo of one PDQ and of all its variants, on the same prepared pixels. */
+/**
+ * Mean time per photo of its PDQ alone and of its PDQ with every variant (as registration computes
+ * them: `pdqWithVariants`, then `untrimmedVariants`), on the same prepared pixels.
+ */
 export async function variantCost(
   photos: readonly Photo[],
   cfg: EvalConfig,
@@ -132,9 +134,8 @@ export async function variantCost(
     pdqHash(img.pixels, img.width, img.height, img.channels);
     pdqMs += performance.now() - t;
     t = performance.now();
-    registrationVariants(img, cfg.variants);
-    turnVariants(img, cfg.turns);
-    if (cfg.untrimmed) untrimmedVariant(full, img);
+    pdqWithVariants(img, { crops: cfg.variants, turns: cfg.turns });
+    if (cfg.untrimmed) untrimmedVariants(full, img, cfg.variants);
     variantsMs += performance.now() - t;
     megapixels += (img.width * img.height) / 1e6;
     if (k === 0) pdqMs = variantsMs = megapixels = 0;

@@ -39,17 +39,20 @@ export {
 export type { SignalType, SignalTypeName } from './signal-type.js';
 export { getSignalType, isSignalTypeName, SIGNAL_TYPES } from './signals/all.js';
 export {
+  type CropBox,
   type CropSpec,
+  cropBoxes,
   cropSpec,
   MIN_VARIANT_SIDE,
   type PdqVariant,
+  pdqWithVariants,
   REGISTRATION_CROPS,
   REGISTRATION_TURNS,
   registrationVariants,
   type TurnName,
   turnLuma,
   turnVariants,
-  untrimmedVariant,
+  untrimmedVariants,
   type VariantOptions,
   type VariantSource,
 } from './variants.js';

@@ -9,10 +9,11 @@
  * up to ≥ 6 MP. Reducing to a 2048 long side instead cost about one bit more, to 1 MP two more.
  *
  * Event loop: decoding runs on libuv's pool and digests yield every MiB, but the pure-JS steps do
- * not: border detection (under 1 ms on a photo, up to ~30 ms on a flat 4 MP image), PDQ (7–8 ms per
- * megapixel) and blockhash (~13 ms per megapixel), with a yield before blockhash. A 4 MP image thus
- * holds the loop for up to ~60 ms at a time. Callers hashing continuously (the crawler's workers)
- * should run this in a worker thread.
+ * not: border detection (under 1 ms on a photo, up to ~30 ms on a flat 4 MP image), PDQ (~10 ms per
+ * megapixel; with registration's variants about twice that) and blockhash (~2 ms per megapixel),
+ * with a yield before blockhash and before `untrimmed`. A 4 MP image thus holds the loop for up to
+ * ~80 ms at a time. Callers hashing continuously (the crawler's workers) should run this in a worker
+ * thread.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { blockhash } from './blockhash.js';
@@ -26,21 +27,11 @@ import {
   lumaView,
   type PdqDihedralResult,
   type PdqResult,
-  type PdqTurnsResult,
   pdqHash,
-  pdqHashOfLuma,
   pdqHashWithDihedrals,
   pdqHashWithDihedralsOfLuma,
-  pdqTurnsOfLuma,
 } from './pdq.js';
-import {
-  MIN_VARIANT_SIDE,
-  type PdqVariant,
-  registrationVariants,
-  turnVariants,
-  untrimmedVariant,
-  type VariantOptions,
-} from './variants.js';
+import { type PdqVariant, pdqWithVariants, untrimmedVariants, type VariantOptions } from './variants.js';
 
 /** Options of {@link hashImageBytes}: the decoder's limits plus the preparation steps. */
 export interface HashImageOptions extends DecodeOptions {
@@ -103,16 +94,20 @@ export async function hashImageBytes(
   const trimmed = options.trimBorders === false ? null : trimBorders(full, options.trim);
   const img = trimmed?.image ?? full;
   const withVariants = options.variants !== undefined && options.variants !== false;
-  // With variants, the image's PDQ, its crops and `untrimmed` are all computed from one luminance
-  // plane of the untrimmed pixels (same hashes as from the pixels, one conversion instead of up to
-  // eight). Without, PDQ converts the pixels as it streams through them, which is cheaper still.
+  // With variants, the image's PDQ, its crops and turns and `untrimmed` with its crops all come from
+  // one luminance plane of the untrimmed pixels (same hashes as from the pixels, one conversion).
+  // Without, PDQ converts the pixels as it streams through them, which is cheaper still.
   const plane = withVariants ? lumaView(full.pixels, full.width, full.height, full.channels) : null;
   const imgLuma = plane && trimmed ? lumaRegion(plane, trimmed.box) : plane;
 
   let pdq: string;
   let pdqQuality: number;
   let pdqDihedral: Record<DihedralName, string> | undefined;
-  let turned: PdqTurnsResult | null = null;
+  // With variants, the image's own PDQ comes with its crops and turns, from one filtering.
+  const withFamily =
+    imgLuma === null
+      ? null
+      : pdqWithVariants(imgLuma, options.variants === true ? {} : options.variants || {});
   if (options.dihedral === true) {
     const d: PdqDihedralResult = imgLuma
       ? pdqHashWithDihedralsOfLuma(imgLuma)
@@ -120,14 +115,7 @@ export async function hashImageBytes(
     ({ quality: pdqQuality, hashes: pdqDihedral } = d);
     pdq = d.hashes.original;
   } else {
-    // With variants the image's own hash comes with its turns, from one filtering.
-    const turnable = img.width >= MIN_VARIANT_SIDE && img.height >= MIN_VARIANT_SIDE;
-    turned = imgLuma && turnable && turnsWanted(options.variants) ? pdqTurnsOfLuma(imgLuma) : null;
-    const p: PdqResult = turned
-      ? turned.original
-      : imgLuma
-        ? pdqHashOfLuma(imgLuma)
-        : pdqHash(img.pixels, img.width, img.height, img.channels);
+    const p: PdqResult = withFamily?.own ?? pdqHash(img.pixels, img.width, img.height, img.channels);
     ({ hash: pdq, quality: pdqQuality } = p);
   }
   await yieldToEventLoop();
@@ -146,20 +134,12 @@ export async function hashImageBytes(
   };
   if (trimmed !== null && trimmed.image !== full) hashes.hashedBox = trimmed.box;
   if (pdqDihedral !== undefined) hashes.pdqDihedral = pdqDihedral;
-  if (withVariants) {
-    const v = options.variants === true ? {} : (options.variants as VariantOptions);
+  if (withFamily !== null) {
+    const { variants } = withFamily;
     await yieldToEventLoop();
-    const variants = registrationVariants(imgLuma as LumaView, v.crops);
-    variants.push(...turnVariants(imgLuma as LumaView, v.turns, turned));
-    const untrimmed = v.untrimmed === false ? null : untrimmedVariant(plane as LumaView, img);
-    if (untrimmed !== null) variants.push(untrimmed);
+    const v = options.variants === true ? {} : (options.variants as VariantOptions);
+    if (v.untrimmed !== false) variants.push(...untrimmedVariants(plane as LumaView, img, v.crops));
     hashes.variants = variants;
   }
   return hashes;
-}
-
-/** Whether these variant options include any turn (the registration set does). */
-function turnsWanted(variants: boolean | VariantOptions | undefined): boolean {
-  if (variants === undefined || variants === false) return false;
-  return variants === true || variants.turns === undefined || variants.turns.length > 0;
 }

@@ -216,24 +216,33 @@ export function mirroredSamples(length: number): Int32Array | null {
   return samples.map((o) => length - 1 - 2 * shift - o);
 }
 
-/** The ascending merge of two sample lists, and where each list's entries went in it. */
-function mergeSamples(
-  x: Int32Array,
-  y: Int32Array,
-): { merged: Int32Array; atX: Int32Array; atY: Int32Array } {
-  const tagged = [...x].map((v, i) => ({ v, from: 0, i })).concat([...y].map((v, i) => ({ v, from: 1, i })));
+/** The ascending merge of several sample lists, and where each list's entries went in it. */
+function mergeSamples(lists: readonly Int32Array[]): { merged: Int32Array; at: Int32Array[] } {
+  const tagged = lists.flatMap((list, from) => [...list].map((v, i) => ({ v, from, i })));
   tagged.sort((p, q) => p.v - q.v);
   const merged = new Int32Array(tagged.length);
-  const atX = new Int32Array(x.length);
-  const atY = new Int32Array(y.length);
+  const at = lists.map((list) => new Int32Array(list.length));
   tagged.forEach((t, k) => {
     merged[k] = t.v;
-    (t.from === 0 ? atX : atY)[t.i] = k;
+    at[t.from]![t.i] = k;
   });
-  return { merged, atX, atY };
+  return { merged, at };
 }
 
-/** The three 64×64 downsamples {@link jaroszTurnsFromLuma} fills. */
+/** A rectangle of a plane: its left column, top row and size. */
+export interface SampleBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Where a box's 64 cells are centred along one axis, in the plane's coordinates. */
+function boxSamples(start: number, length: number): Int32Array {
+  return sampleIndices(length).map((i) => start + i);
+}
+
+/** The 64×64 downsamples {@link jaroszTurnsFromLuma} fills. */
 export interface TurnDownsamples {
   /** This image, bit for bit as {@link jaroszFromLuma}. */
   original: Float32Array;
@@ -241,6 +250,8 @@ export interface TurnDownsamples {
   mirror: Float32Array;
   /** The upside-down flip. */
   flip: Float32Array;
+  /** One per box asked for: the image's filtered plane sampled at the box's own 64×64 cell centres. */
+  boxes: Float32Array[];
 }
 
 /**
@@ -248,7 +259,16 @@ export interface TurnDownsamples {
  * filtering: the mirrored images' cells are read from this image's filtered plane at the positions
  * {@link mirroredSamples} gives (so their values match filtering the flipped pixels up to float
  * rounding), which costs a few percent over one hash instead of two more. Quarter turns are these
- * flips transposed. Returns false, filling nothing, when the image is too small for that.
+ * flips transposed.
+ *
+ * The same filtering also gives a downsample of each box in `boxes` (crops of the image): the plane
+ * sampled at the centres of the box's own 64×64 cells. That is not what filtering the cropped pixels
+ * gives: the box filter's window is the image's, not the crop's (a crop of 80–90% may have a window
+ * one pixel shorter), and cells at the crop's edge average a few pixels from outside it. Measured on
+ * the 45 fixture photos of at least 300 px, each of the six registration crops sampled this way is a
+ * median 0–4 bits (90th percentile 6–12) from hashing the cropped pixels — at about 1% of the cost.
+ *
+ * Returns false, filling nothing, when the image is too small for the mirrored samples.
  */
 export function jaroszTurnsFromLuma(
   luma: Float32Array,
@@ -258,23 +278,28 @@ export function jaroszTurnsFromLuma(
   out: TurnDownsamples,
   stride = cols,
   offset = 0,
+  boxes: readonly SampleBox[] = [],
 ): boolean {
   const mirrorCols = mirroredSamples(cols);
   const mirrorRows = mirroredSamples(rows);
   if (mirrorCols === null || mirrorRows === null) return false;
-  const c = mergeSamples(sampleIndices(cols), mirrorCols);
-  const r = mergeSamples(sampleIndices(rows), mirrorRows);
+  const c = mergeSamples([sampleIndices(cols), mirrorCols, ...boxes.map((b) => boxSamples(b.left, b.width))]);
+  const r = mergeSamples([sampleIndices(rows), mirrorRows, ...boxes.map((b) => boxSamples(b.top, b.height))]);
   const width = c.merged.length;
   const grid = new Float32Array(r.merged.length * width);
   downsample(rows, cols, s, grid, lumaProducer(luma, cols, s, stride, offset), c.merged, r.merged);
-  for (let k = 0; k < PDQ_DOWNSAMPLE; k++) {
-    const row = r.atX[k]! * width;
-    const flipRow = r.atY[k]! * width;
-    for (let i = 0; i < PDQ_DOWNSAMPLE; i++) {
-      out.original[k * PDQ_DOWNSAMPLE + i] = grid[row + c.atX[i]!]!;
-      out.mirror[k * PDQ_DOWNSAMPLE + i] = grid[row + c.atY[i]!]!;
-      out.flip[k * PDQ_DOWNSAMPLE + i] = grid[flipRow + c.atX[i]!]!;
+  const pick = (dest: Float32Array, atRows: Int32Array, atCols: Int32Array): void => {
+    for (let k = 0; k < PDQ_DOWNSAMPLE; k++) {
+      const row = atRows[k]! * width;
+      for (let i = 0; i < PDQ_DOWNSAMPLE; i++) dest[k * PDQ_DOWNSAMPLE + i] = grid[row + atCols[i]!]!;
     }
-  }
+  };
+  pick(out.original, r.at[0]!, c.at[0]!);
+  pick(out.mirror, r.at[0]!, c.at[1]!);
+  pick(out.flip, r.at[1]!, c.at[0]!);
+  boxes.forEach((_, b) => {
+    out.boxes[b] ??= new Float32Array(PDQ_DOWNSAMPLE * PDQ_DOWNSAMPLE);
+    pick(out.boxes[b]!, r.at[2 + b]!, c.at[2 + b]!);
+  });
   return true;
 }

@@ -28,6 +28,7 @@ import {
   jaroszFromPixels,
   jaroszScratchSizes,
   jaroszTurnsFromLuma,
+  type SampleBox,
   type TurnDownsamples,
 } from './pdq-jarosz.js';
 import { fillLuma, type PixelChannels } from './pdq-luma.js';
@@ -278,12 +279,15 @@ export interface PdqTurnsResult {
   rotate90: PdqResult;
   /** A quarter turn clockwise. */
   rotate270: PdqResult;
+  /** One per box asked for, in order: the PDQ of that crop read from the same filtering. */
+  boxes: PdqResult[];
 }
 
 const turnBuffers: TurnDownsamples = {
   original: new Float32Array(64 * 64),
   mirror: new Float32Array(64 * 64),
   flip: new Float32Array(64 * 64),
+  boxes: [],
 };
 
 function hashOf64(from: Float32Array, transpose: boolean): PdqResult {
@@ -299,21 +303,31 @@ function hashOf64(from: Float32Array, transpose: boolean): PdqResult {
  * one hash instead of four. `original` equals {@link pdqHashOfLuma} bit for bit; the three turns
  * agree with hashing the turned pixels up to float rounding (a bit or two where a coefficient sits at
  * the median). Unlike the dihedral hashes derived from the DCT, they do not assume the filter is
- * mirror-symmetric, which it is not. Null when a side is 129–256 pixels (an even window of 2 whose
- * mirrored samples would need a value past the edge), exactly 64×64, or under 5 pixels: hash the
- * turned pixels instead.
+ * mirror-symmetric, which it is not.
+ *
+ * `boxes` (rectangles of the view, e.g. registration's crops) are read from the same filtering too:
+ * close to, not equal to, hashing each crop (see `jaroszTurnsFromLuma` for how close), for about 1%
+ * of a hash each instead of a whole one.
+ *
+ * Null when a side is 129–256 pixels (an even window of 2 whose mirrored samples would need a value
+ * past the edge), exactly 64×64, or under 5 pixels: hash the turned and cropped pixels instead.
  */
-export function pdqTurnsOfLuma(view: LumaView): PdqTurnsResult | null {
+export function pdqTurnsOfLuma(view: LumaView, boxes: readonly SampleBox[] = []): PdqTurnsResult | null {
   assertView(view);
   const { luma, width, height, stride, offset } = view;
   // A 64×64 image is hashed as is, unfiltered (see `lumaToDct`): its turns are those of the pixels.
   if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION || (width === 64 && height === 64)) return null;
-  const s = scratchFor(height, width, 128);
-  if (!jaroszTurnsFromLuma(luma, height, width, s, turnBuffers, stride, offset)) return null;
+  for (const b of boxes) {
+    lumaRegion(view, b); // throws when the box is not inside the view
+    if (b.width < 1 || b.height < 1) throw new RangeError(`PDQ: box ${b.width}×${b.height} is empty`);
+  }
+  const s = scratchFor(height, width, 64 * (2 + boxes.length));
+  if (!jaroszTurnsFromLuma(luma, height, width, s, turnBuffers, stride, offset, boxes)) return null;
   return {
     original: hashOf64(turnBuffers.original, false),
     mirror: hashOf64(turnBuffers.mirror, false),
     rotate90: hashOf64(turnBuffers.mirror, true),
     rotate270: hashOf64(turnBuffers.flip, true),
+    boxes: boxes.map((_, b) => hashOf64(turnBuffers.boxes[b]!, false)),
   };
 }

@@ -25,10 +25,12 @@ import {
   type LumaView,
   lumaRegion,
   lumaView,
+  type PdqResult,
   type PdqTurnsResult,
   pdqHashOfLuma,
   pdqTurnsOfLuma,
 } from './pdq.js';
+import type { SampleBox } from './pdq-jarosz.js';
 
 /** One registry-side variant: its name (stored as the row's `variant`), PDQ hash and quality. */
 export interface PdqVariant {
@@ -100,35 +102,65 @@ function toLuma(img: VariantSource): LumaView {
   return 'luma' in img ? img : lumaView(img.pixels, img.width, img.height, img.channels);
 }
 
+/** A crop of an image, in whole pixels: its name and the rectangle kept. */
+export interface CropBox {
+  name: string;
+  box: SampleBox;
+}
+
 /**
- * The PDQ variants of an image, for registration. `img` must be prepared exactly as the image's own
+ * The crops of a width × height image, rounded to whole pixels (so Node and the browser agree bit
+ * for bit). A crop is skipped when it removes nothing (a tiny image) or leaves a side under
+ * {@link MIN_VARIANT_SIDE}; so tiny images get none.
+ */
+export function cropBoxes(width: number, height: number, crops: readonly CropSpec[]): CropBox[] {
+  const out: CropBox[] = [];
+  for (const spec of crops) {
+    const left = Math.round(width * spec.left);
+    const right = Math.round(width * spec.right);
+    const top = Math.round(height * spec.top);
+    const bottom = Math.round(height * spec.bottom);
+    const box = { left, top, width: width - left - right, height: height - top - bottom };
+    if (left + right + top + bottom === 0) continue;
+    if (box.width < MIN_VARIANT_SIDE || box.height < MIN_VARIANT_SIDE) continue;
+    out.push({ name: spec.name, box });
+  }
+  return out;
+}
+
+/**
+ * The crop variants of an image, for registration. `img` must be prepared exactly as the image's own
  * PDQ was: decoded, EXIF-oriented, reduced to at most 4 MP and border-trimmed — i.e. the pixels
  * `hashImageBytes` hashes (in the browser: the same steps after canvas decoding) or their luminance.
  *
- * Crops are rounded to whole pixels from the trimmed size, so Node and the browser agree bit for
- * bit. A crop is skipped when it removes nothing (a tiny image) or leaves a side under
- * {@link MIN_VARIANT_SIDE}; so tiny images get no variants.
+ * The crops are read from one filtering of the whole image ({@link pdqTurnsOfLuma} with their boxes;
+ * pass its result as `family` when the caller already has it for {@link cropBoxes} of the same
+ * crops), which costs about 1% of a PDQ per crop and lands within a few bits of hashing the cropped
+ * pixels (docs/ACCURACY.md). Where that filtering cannot be shared (a side of 129–256 pixels), each
+ * crop's pixels are hashed.
  */
 export function registrationVariants(
   img: VariantSource,
   crops: readonly CropSpec[] = REGISTRATION_CROPS,
+  family?: PdqTurnsResult | null,
 ): PdqVariant[] {
-  const out: PdqVariant[] = [];
-  let luma: LumaView | null = null;
-  for (const spec of crops) {
-    const left = Math.round(img.width * spec.left);
-    const right = Math.round(img.width * spec.right);
-    const top = Math.round(img.height * spec.top);
-    const bottom = Math.round(img.height * spec.bottom);
-    const width = img.width - left - right;
-    const height = img.height - top - bottom;
-    if (left + right + top + bottom === 0) continue;
-    if (width < MIN_VARIANT_SIDE || height < MIN_VARIANT_SIDE) continue;
-    luma ??= toLuma(img);
-    const { hash, quality } = pdqHashOfLuma(lumaRegion(luma, { left, top, width, height }));
-    out.push({ name: spec.name, pdq: hash, pdqQuality: quality });
+  const boxes = cropBoxes(img.width, img.height, crops);
+  if (boxes.length === 0) return [];
+  const luma = toLuma(img);
+  const shared =
+    family === undefined
+      ? pdqTurnsOfLuma(
+          luma,
+          boxes.map((c) => c.box),
+        )
+      : family;
+  if (shared !== null && shared.boxes.length !== boxes.length) {
+    throw new RangeError(`variants: ${shared.boxes.length} shared crops for ${boxes.length} crops`);
   }
-  return out;
+  return boxes.map(({ name, box }, i) => {
+    const { hash, quality } = shared ? shared.boxes[i]! : pdqHashOfLuma(lumaRegion(luma, box));
+    return { name, pdq: hash, pdqQuality: quality };
+  });
 }
 
 /**
@@ -195,15 +227,47 @@ export function turnVariants(
 }
 
 /**
- * The PDQ of the whole decoded image (`full`: oriented, reduced to at most 4 MP, not trimmed) as the
- * `untrimmed` variant, or null when trimming kept all of it (`trimmed` has the same size) — then the
- * image's own PDQ already is this hash and another row would only repeat it.
+ * The `untrimmed` variants, when trimming removed something from the image (`trimmed` is smaller than
+ * `full`, the whole decoded image: oriented, reduced to at most 4 MP, not trimmed): the PDQ of the
+ * whole image (`untrimmed`), so a copy whose re-encoded bars no longer pass the trimming rule still
+ * matches, and its crops (`untrimmed-crop-c05`, …), because a re-uploader crops the file as it is,
+ * border included: a 5% crop of a 256 px image with a 12 px bar is 11 px off the same crop of the
+ * trimmed image, which moves PDQ 36–80 bits. None when trimming kept all of it: then the image's own
+ * rows already are these.
  */
-export function untrimmedVariant(
+export function untrimmedVariants(
   full: VariantSource,
   trimmed: { width: number; height: number },
-): PdqVariant | null {
-  if (trimmed.width === full.width && trimmed.height === full.height) return null;
-  const { hash, quality } = pdqHashOfLuma(toLuma(full));
-  return { name: 'untrimmed', pdq: hash, pdqQuality: quality };
+  crops: readonly CropSpec[] = REGISTRATION_CROPS,
+): PdqVariant[] {
+  if (trimmed.width === full.width && trimmed.height === full.height) return [];
+  const { own, variants } = pdqWithVariants(full, { crops, turns: [] });
+  return [
+    { name: 'untrimmed', pdq: own.hash, pdqQuality: own.quality },
+    ...variants.map((v) => ({ ...v, name: `untrimmed-${v.name}` })),
+  ];
+}
+
+/**
+ * The image's own PDQ and its registration variants (crops, then turns; not `untrimmed`), all from
+ * one filtering of the image where it allows ({@link pdqTurnsOfLuma}): about twice the cost of the
+ * image's PDQ alone. `own` equals {@link pdqHashOfLuma} of the image bit for bit. Registration in
+ * Node (`hashImageBytes`) and in the browser both hash through this, so they agree.
+ */
+export function pdqWithVariants(
+  img: VariantSource,
+  options: VariantOptions = {},
+): { own: PdqResult; variants: PdqVariant[] } {
+  const luma = toLuma(img);
+  const crops = options.crops ?? REGISTRATION_CROPS;
+  const big = img.width >= MIN_VARIANT_SIDE && img.height >= MIN_VARIANT_SIDE;
+  const boxes = cropBoxes(img.width, img.height, crops).map((c) => c.box);
+  const family = big ? pdqTurnsOfLuma(luma, boxes) : null;
+  return {
+    own: family?.original ?? pdqHashOfLuma(luma),
+    variants: [
+      ...registrationVariants(luma, crops, family ?? undefined),
+      ...turnVariants(luma, options.turns, family),
+    ],
+  };
 }

@@ -8,18 +8,14 @@
 import {
   blockhash,
   MAX_HASH_PIXELS,
-  pdqHash,
+  pdqWithVariants,
   type RawImage,
-  REGISTRATION_CROPS,
-  REGISTRATION_TURNS,
   reducedSize,
-  registrationVariants,
   trimBorders,
-  turnVariants,
-  untrimmedVariant,
+  untrimmedVariants,
 } from '../../../../hashing/browser.js';
 import { digestFile } from './digest.js';
-import type { ImageItem, VariantHash } from './items.js';
+import type { ImageItem } from './items.js';
 import { nextTurn } from './timing.js';
 
 /** The decoding options that match sharp's convention best (measured by the hashing engineer). */
@@ -91,26 +87,19 @@ export async function hashImageFile(file: Blob, onProgress: (fraction: number) =
   await nextTurn();
   const digests = await digestFile(file, (f) => onProgress(0.2 + 0.4 * f));
   const { image } = trimBorders(decoded.image);
-  const { hash: pdq, quality: pdqQuality } = pdqHash(image.pixels, image.width, image.height, 4);
+  // As the server does: the PDQ of the trimmed (and maybe reduced) pixels with its crops, mirror and
+  // quarter turns, all from one filtering (about two PDQs' time).
+  const {
+    own: { hash: pdq, quality: pdqQuality },
+    variants,
+  } = pdqWithVariants(image);
   onProgress(0.75);
   await nextTurn();
   const block = blockhash(image.pixels, image.width, image.height, 4);
   onProgress(0.85);
   await nextTurn();
-  // The crops are of the trimmed (and maybe reduced) pixels, exactly what the server crops. One
-  // crop at a time: each is a full PDQ, and six in a row would hold a 4 MP page for ~200 ms.
-  const variants: VariantHash[] = [];
-  for (const crop of REGISTRATION_CROPS) {
-    variants.push(...registrationVariants(image, [crop]));
-    await nextTurn();
-  }
-  // Then the mirrored and quarter-turned image, as the server does after the crops: all three
-  // from one filtering, about one PDQ's time.
-  variants.push(...turnVariants(image, REGISTRATION_TURNS));
-  await nextTurn();
   // As the server does: the PDQ before trimming too, when trimming removed something.
-  const untrimmed = untrimmedVariant(decoded.image, image);
-  if (untrimmed) variants.push(untrimmed);
+  variants.push(...untrimmedVariants(decoded.image, image));
   const item: ImageItem = {
     kind: 'image',
     sha256: digests.sha256,
