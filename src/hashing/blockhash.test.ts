@@ -225,6 +225,22 @@ describe('blockhash equals blockhash-core bmvbhash(…, 16)', () => {
     expectLibraryHash(makeRgba(width, height, content, width + height), width, height);
   });
 
+  it('reads a few grey pixels at the unaligned end of their buffer', () => {
+    // Too short to hold an aligned word: no word view can be made past the buffer's end.
+    for (const [width, height] of [
+      [1, 1],
+      [2, 1],
+      [1, 3],
+    ] as const) {
+      const grey = new Uint8Array(width * height).map((_, i) => 40 + 70 * i);
+      const buffer = new Uint8Array(1 + grey.length);
+      buffer.set(grey, 1);
+      expect(blockhash(buffer.subarray(1), width, height, 1)).toBe(
+        bmvbhash({ width, height, data: opaqueRgba(grey, 1) }, 16),
+      );
+    }
+  });
+
   it('accepts Uint8ClampedArray (canvas ImageData)', () => {
     const rgba = makeRgba(97, 61, 'transparent', 7);
     expect(blockhash(new Uint8ClampedArray(rgba), 97, 61, 4)).toBe(

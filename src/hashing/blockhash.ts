@@ -117,11 +117,11 @@ interface PixelSource {
 
 function pixelSource(bytes: Uint8Array | Uint8ClampedArray, channels: PixelChannels): PixelSource {
   const head = (4 - (bytes.byteOffset % 4)) % 4;
-  const words = new Uint32Array(
-    bytes.buffer,
-    bytes.byteOffset + head,
-    Math.max(0, (bytes.length - head) >> 2),
-  );
+  // A view of a few bytes may end before its first aligned word (and a view starting past the end
+  // of its buffer is refused), so such a buffer gets no words and is read byte by byte.
+  const count = Math.max(0, (bytes.length - head) >> 2);
+  const words =
+    count === 0 ? new Uint32Array(0) : new Uint32Array(bytes.buffer, bytes.byteOffset + head, count);
   return { bytes, channels, words, head, rgbaWords: channels === 4 && LITTLE_ENDIAN && head === 0 };
 }
 
@@ -218,6 +218,9 @@ export function blockhash(
     throw new RangeError(`blockhash: ${pixels.length} bytes do not hold ${width}×${height}×${channels}`);
   }
   if (n === 0) throw new RangeError('blockhash: the image has no pixels');
+  // Byte indices are 32-bit integers in the loops (`>> 2`); 2 GiB is far above the 4 MP images hashed.
+  if (n * channels >= 2 ** 31)
+    throw new RangeError(`blockhash: ${width}×${height} is too large (2 GiB or more)`);
   const columns = axisRuns(width);
   const rows = axisRuns(height);
   const src = pixelSource(pixels, channels);

@@ -71,7 +71,10 @@ export interface ImageHashes {
   hashedBox?: ContentBox;
   /** The 8 dihedral PDQ hashes, when asked for (`original` equals `pdq`). */
   pdqDihedral?: Record<DihedralName, string>;
-  /** Registry-side PDQ variants, when asked for: crops and turns of the hashed pixels, then `untrimmed` (see `variants.ts`). */
+  /**
+   * Registry-side PDQ variants, when asked for: crops and turns of the hashed pixels, then `untrimmed`
+   * and its crops when trimming removed something (see `variants.ts`).
+   */
   variants?: PdqVariant[];
 }
 

@@ -8,8 +8,8 @@
  *    a ring of about `window + 3 × LANES` rows;
  * 2. the first column pass reads that ring just behind where it is filled and produces LANES rows
  *    at a time, which go straight into the second row pass; that one stores only the 64 sampled
- *    columns → `compact` (rows × 64);
- * 3. the second column pass runs on those 64 columns and stores only the 64 sampled rows.
+ *    columns → `compact` (rows × 64; more when mirrored or crop positions are sampled too);
+ * 3. the second column pass runs on those columns and stores only the sampled rows.
  * Every running sum still visits every sample in the reference's order (their rounding depends on
  * the whole history), so the values are identical.
  *
@@ -26,7 +26,7 @@ export const PDQ_DOWNSAMPLE = 64;
 export interface JaroszScratch {
   /** A ring of first-row-pass rows (see {@link ringRowsFor}) × cols, then a row of zeros. */
   ring: Float32Array;
-  /** rows × 64: the second row pass, sampled columns only; then a row of zeros. */
+  /** rows × sampled columns (64 for one hash): the second row pass; then a row of zeros. */
   compact: Float32Array;
   /** {@link LANES} × cols: a block of luminance rows. */
   lumaBlock: Float32Array;
@@ -216,17 +216,20 @@ export function mirroredSamples(length: number): Int32Array | null {
   return samples.map((o) => length - 1 - 2 * shift - o);
 }
 
-/** The ascending merge of several sample lists, and where each list's entries went in it. */
+/**
+ * The distinct positions of several sample lists, ascending, and where each list's entries are in
+ * it. Distinct: crops often share positions with each other and with the image (a side crop keeps
+ * the other axis whole), and every position costs a column of the last passes.
+ */
 function mergeSamples(lists: readonly Int32Array[]): { merged: Int32Array; at: Int32Array[] } {
-  const tagged = lists.flatMap((list, from) => [...list].map((v, i) => ({ v, from, i })));
-  tagged.sort((p, q) => p.v - q.v);
-  const merged = new Int32Array(tagged.length);
-  const at = lists.map((list) => new Int32Array(list.length));
-  tagged.forEach((t, k) => {
-    merged[k] = t.v;
-    at[t.from]![t.i] = k;
-  });
-  return { merged, at };
+  const merged = Int32Array.from(new Set(lists.flatMap((list) => [...list]))).sort();
+  const index = new Map(Array.from(merged, (v, k) => [v, k]));
+  return { merged, at: lists.map((list) => list.map((v) => index.get(v)!)) };
+}
+
+/** Whether {@link jaroszTurnsFromLuma} can read the mirrored images from a rows × cols filtering. */
+export function turnsFromOneFiltering(rows: number, cols: number): boolean {
+  return mirroredSamples(rows) !== null && mirroredSamples(cols) !== null;
 }
 
 /** A rectangle of a plane: its left column, top row and size. */
@@ -266,7 +269,9 @@ export interface TurnDownsamples {
  * gives: the box filter's window is the image's, not the crop's (a crop of 80–90% may have a window
  * one pixel shorter), and cells at the crop's edge average a few pixels from outside it. Measured on
  * the 45 fixture photos of at least 300 px, each of the six registration crops sampled this way is a
- * median 0–4 bits (90th percentile 6–12) from hashing the cropped pixels — at about 1% of the cost.
+ * median 0–4 bits (90th percentile 6–12) from hashing the cropped pixels. Cost: each box adds up to
+ * 64 sampled columns and rows to the last two passes, a few percent of a hash (six crops: 1000×1000
+ * +~50%, 2048×2048 +~20%), instead of a whole hash of the crop.
  *
  * Returns false, filling nothing, when the image is too small for the mirrored samples.
  */

@@ -30,6 +30,7 @@ import {
   jaroszTurnsFromLuma,
   type SampleBox,
   type TurnDownsamples,
+  turnsFromOneFiltering,
 } from './pdq-jarosz.js';
 import { fillLuma, type PixelChannels } from './pdq-luma.js';
 
@@ -306,8 +307,8 @@ function hashOf64(from: Float32Array, transpose: boolean): PdqResult {
  * mirror-symmetric, which it is not.
  *
  * `boxes` (rectangles of the view, e.g. registration's crops) are read from the same filtering too:
- * close to, not equal to, hashing each crop (see `jaroszTurnsFromLuma` for how close), for about 1%
- * of a hash each instead of a whole one.
+ * close to, not equal to, hashing each crop (see `jaroszTurnsFromLuma` for how close and how cheap),
+ * for a few percent of a hash each instead of a whole one.
  *
  * Null when a side is 129–256 pixels (an even window of 2 whose mirrored samples would need a value
  * past the edge), exactly 64×64, or under 5 pixels: hash the turned and cropped pixels instead.
@@ -316,11 +317,17 @@ export function pdqTurnsOfLuma(view: LumaView, boxes: readonly SampleBox[] = [])
   assertView(view);
   const { luma, width, height, stride, offset } = view;
   // A 64×64 image is hashed as is, unfiltered (see `lumaToDct`): its turns are those of the pixels.
-  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION || (width === 64 && height === 64)) return null;
   for (const b of boxes) {
+    const whole = [b.left, b.top, b.width, b.height].every(Number.isInteger);
+    if (!whole || b.width < 1 || b.height < 1) {
+      throw new RangeError(
+        `PDQ: box ${b.width}×${b.height}+${b.left}+${b.top} is not a non-empty pixel rectangle`,
+      );
+    }
     lumaRegion(view, b); // throws when the box is not inside the view
-    if (b.width < 1 || b.height < 1) throw new RangeError(`PDQ: box ${b.width}×${b.height} is empty`);
   }
+  if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION || (width === 64 && height === 64)) return null;
+  if (!turnsFromOneFiltering(height, width)) return null;
   const s = scratchFor(height, width, 64 * (2 + boxes.length));
   if (!jaroszTurnsFromLuma(luma, height, width, s, turnBuffers, stride, offset, boxes)) return null;
   return {

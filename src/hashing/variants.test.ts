@@ -234,10 +234,46 @@ describe("crops read from the image's own filtering", () => {
     expect(some.variants).toEqual(registrationVariants(img, [cropSpec('c', 5)]));
   });
 
+  it('fall back to hashing the crops on every path where the filtering cannot be shared', () => {
+    const img = synthetic(200, 300);
+    const luma = lumaView(img.pixels, 200, 300, 4);
+    const { own, variants } = pdqWithVariants(img);
+    expect(own).toEqual(pdqHash(img.pixels, 200, 300, 4));
+    const exact = cropBoxes(200, 300, REGISTRATION_CROPS).map(
+      (c) => pdqHashOfLuma(lumaRegion(luma, c.box)).hash,
+    );
+    expect(variants.slice(0, 6).map((v) => v.pdq)).toEqual(exact);
+    expect(variants.slice(6).map((v) => v.name)).toEqual([...REGISTRATION_TURNS]);
+  });
+
+  it('read a box covering the whole image exactly as the image itself', () => {
+    for (const [w, h] of [
+      [300, 300],
+      [421, 317],
+      [1000, 64],
+    ] as const) {
+      const luma = lumaView(synthetic(w, h).pixels, w, h, 4);
+      const family = pdqTurnsOfLuma(luma, [{ left: 0, top: 0, width: w, height: h }]);
+      expect(family?.boxes[0]).toEqual(family?.original);
+    }
+  });
+
+  it('refuse a result computed for another set of crops', () => {
+    const img = synthetic(300, 300);
+    const family = pdqTurnsOfLuma(lumaView(img.pixels, 300, 300, 4));
+    expect(() => registrationVariants(img, REGISTRATION_CROPS, family)).toThrow(/0 shared crops for 6 crops/);
+  });
+
   it('refuses a box outside the image', () => {
     const luma = lumaView(synthetic(300, 300).pixels, 300, 300, 4);
     expect(() => pdqTurnsOfLuma(luma, [{ left: 250, top: 0, width: 100, height: 100 }])).toThrow(/outside/);
-    expect(() => pdqTurnsOfLuma(luma, [{ left: 0, top: 0, width: 0, height: 100 }])).toThrow(/empty/);
+    expect(() => pdqTurnsOfLuma(luma, [{ left: 0, top: 0, width: 0, height: 100 }])).toThrow(/non-empty/);
+    expect(() => pdqTurnsOfLuma(luma, [{ left: 0.5, top: 0, width: 10, height: 10 }])).toThrow(
+      /pixel rectangle/,
+    );
+    expect(() => pdqTurnsOfLuma(luma, [{ left: Number.NaN, top: 0, width: 10, height: 10 }])).toThrow(
+      /pixel/,
+    );
   });
 });
 

@@ -3,16 +3,19 @@
  *
  * PDQ sees the whole frame, so a re-upload cropped by 10% per side moves 40–90 bits and no longer
  * matches. Hashing the crops a re-uploader is likely to make, once at registration, moves that cost
- * to the registry: a crawled copy is still hashed once and searched as before. Each variant is one
- * more PDQ (7–8 ms per megapixel) and one more row in the match index.
+ * to the registry: a crawled copy is still hashed once and searched as before. The crops are read
+ * from the filtering that gives the image's own PDQ (a few percent of a PDQ each, within a few bits
+ * of hashing the cropped pixels; see {@link registrationVariants}); each is one more row in the
+ * match index.
  *
  * Three more are the image mirrored and turned a quarter each way, as hashing the turned pixels
  * gives (`turnVariants`; why the crawler's DCT-derived dihedral hashes are not enough: see
  * {@link REGISTRATION_TURNS}). All three come from one more pass over the image's filtered plane.
  *
- * One more variant covers border trimming that a copy does not reproduce: when trimming removed
- * something from the registered image, the PDQ of the untrimmed image is kept too (`untrimmed`), so a
- * copy whose re-encoded bars no longer pass the trimming rule still matches.
+ * More cover border trimming that a copy does not reproduce: when trimming removed something from
+ * the registered image, the PDQ of the untrimmed image is kept too (`untrimmed`), so a copy whose
+ * re-encoded bars no longer pass the trimming rule still matches, and so are the crops of the
+ * untrimmed image (`untrimmed-crop-c05`, …), since a re-uploader crops the file, border and all.
  *
  * The set was chosen by measurement (`npm run eval:robustness`, see docs/ACCURACY.md): a variant was
  * kept only when it raised recall without adding a false match.
@@ -41,11 +44,11 @@ export interface PdqVariant {
 
 /** Which variants to compute; the defaults are the registration set. */
 export interface VariantOptions {
-  /** Crops of the trimmed image (default {@link REGISTRATION_CROPS}). */
+  /** Crops of the trimmed image, and of the untrimmed one (default {@link REGISTRATION_CROPS}). */
   crops?: readonly CropSpec[];
   /** Turns and flips of the trimmed image, hashed from its pixels (default {@link REGISTRATION_TURNS}). */
   turns?: readonly TurnName[];
-  /** Add the `untrimmed` variant when trimming removed something (default true). */
+  /** Add `untrimmed` and its crops when trimming removed something (default true). */
   untrimmed?: boolean;
 }
 
@@ -133,11 +136,11 @@ export function cropBoxes(width: number, height: number, crops: readonly CropSpe
  * PDQ was: decoded, EXIF-oriented, reduced to at most 4 MP and border-trimmed — i.e. the pixels
  * `hashImageBytes` hashes (in the browser: the same steps after canvas decoding) or their luminance.
  *
- * The crops are read from one filtering of the whole image ({@link pdqTurnsOfLuma} with their boxes;
- * pass its result as `family` when the caller already has it for {@link cropBoxes} of the same
- * crops), which costs about 1% of a PDQ per crop and lands within a few bits of hashing the cropped
- * pixels (docs/ACCURACY.md). Where that filtering cannot be shared (a side of 129–256 pixels), each
- * crop's pixels are hashed.
+ * The crops are read from one filtering of the whole image ({@link pdqTurnsOfLuma} with their
+ * boxes), which costs a few percent of a PDQ per crop and lands within a few bits of hashing the
+ * cropped pixels (docs/ACCURACY.md). A caller that already has that result for {@link cropBoxes} of
+ * the same crops passes it as `family` (only its count is checked); null means it could not be
+ * shared (a side of 129–256 pixels), and then each crop's pixels are hashed.
  */
 export function registrationVariants(
   img: VariantSource,
@@ -250,8 +253,8 @@ export function untrimmedVariants(
 
 /**
  * The image's own PDQ and its registration variants (crops, then turns; not `untrimmed`), all from
- * one filtering of the image where it allows ({@link pdqTurnsOfLuma}): about twice the cost of the
- * image's PDQ alone. `own` equals {@link pdqHashOfLuma} of the image bit for bit. Registration in
+ * one filtering of the image where it allows ({@link pdqTurnsOfLuma}): 1.2–2 times the cost of the
+ * image's PDQ alone (larger images nearer 1.2). `own` equals {@link pdqHashOfLuma} of the image bit for bit. Registration in
  * Node (`hashImageBytes`) and in the browser both hash through this, so they agree.
  */
 export function pdqWithVariants(
@@ -265,9 +268,6 @@ export function pdqWithVariants(
   const family = big ? pdqTurnsOfLuma(luma, boxes) : null;
   return {
     own: family?.original ?? pdqHashOfLuma(luma),
-    variants: [
-      ...registrationVariants(luma, crops, family ?? undefined),
-      ...turnVariants(luma, options.turns, family),
-    ],
+    variants: [...registrationVariants(luma, crops, family), ...turnVariants(luma, options.turns, family)],
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Image fingerprints in the browser, mirroring `hashImageBytes` step by step with the same pure code:
  * decode (EXIF orientation applied, ICC profile ignored, as sharp does on the server) → reduce images
- * over 4 MP to the same size → trim uniform borders → PDQ, blockhash and the registry-side crop
- * variants (`hashImageBytes(bytes, { variants: true })`). Only the canvas decoding and resampling differ from the server; see the e2e test for the
- * measured distance.
+ * over 4 MP to the same size → trim uniform borders → PDQ, blockhash and the registry-side variants
+ * (crops, turns, `untrimmed` and its crops: `hashImageBytes(bytes, { variants: true })`). Only the
+ * canvas decoding and resampling differ from the server; see the e2e test for the measured distance.
  */
 import {
   blockhash,
@@ -88,7 +88,7 @@ export async function hashImageFile(file: Blob, onProgress: (fraction: number) =
   const digests = await digestFile(file, (f) => onProgress(0.2 + 0.4 * f));
   const { image } = trimBorders(decoded.image);
   // As the server does: the PDQ of the trimmed (and maybe reduced) pixels with its crops, mirror and
-  // quarter turns, all from one filtering (about two PDQs' time).
+  // quarter turns, all from one filtering (1.2–2 PDQs' time).
   const {
     own: { hash: pdq, quality: pdqQuality },
     variants,
@@ -98,7 +98,7 @@ export async function hashImageFile(file: Blob, onProgress: (fraction: number) =
   const block = blockhash(image.pixels, image.width, image.height, 4);
   onProgress(0.85);
   await nextTurn();
-  // As the server does: the PDQ before trimming too, when trimming removed something.
+  // As the server does: the PDQ before trimming and its crops too, when trimming removed something.
   variants.push(...untrimmedVariants(decoded.image, image));
   const item: ImageItem = {
     kind: 'image',
