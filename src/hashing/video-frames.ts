@@ -12,13 +12,16 @@
  * - Frames leave ffmpeg as PPM (`P6 w h 255` + raw rgb24), so each frame states its own size and nothing
  *   read from ffmpeg's log (which echoes the file's metadata) decides how bytes are cut into frames.
  * - ffmpeg applies the display rotation (like browsers do), unlike vpdq, which hashes stored pixels.
- * Frames are yielded as they arrive; ffmpeg blocks on the pipe while the consumer is busy.
+ * - Frames reach the pipe through ffmpeg's `fifo` muxer, whose own thread does the writing: decoding
+ *   goes on while Node drains a frame, and ffmpeg holds at most {@link FIFO_FRAMES} encoded frames.
+ * Frames are yielded as they arrive; ffmpeg stops decoding once the fifo is full and the consumer busy.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { HashwatchError } from '../errors.js';
 
@@ -166,23 +169,36 @@ function resolveOptions(options: VideoFrameOptions): Resolved {
 
 function buildArgs(url: string, whitelist: string, o: Resolved, fromStdin: boolean): string[] {
   // k comes from ffmpeg's own frame rate (30 when unknown, like parseFfmpegLog's fallback): frames get
-  // pts = n mod k, `select` keeps pts 0, and `setpts=N` restores increasing timestamps.
+  // pts = n mod k, `select` keeps pts 0, and `settb=1,setpts=N` numbers the kept frames in seconds, so
+  // their timestamps increase through the fifo muxer's checks.
   const step = `max(1,trunc(${o.secondsPerFrame}*if(gt(FRAME_RATE,0),FRAME_RATE,30)))`;
   const cap = o.maxLongSide;
   // Fit inside cap×cap, keeping the aspect ratio: caps the long side only.
   const size = cap > 0 ? `w='min(iw,${cap})':h='min(ih,${cap})':force_original_aspect_ratio=decrease:` : '';
-  const filter = `setpts='mod(N,${step})',select='eq(pts,0)',setpts=N,scale=${size}flags=area+accurate_rnd,format=rgb24`;
+  const filter = `setpts='mod(N,${step})',select='eq(pts,0)',settb=1,setpts=N,scale=${size}flags=area+accurate_rnd,format=rgb24`;
   const pre = `-hide_banner -nostats -loglevel info${fromStdin ? '' : ' -nostdin'}`.split(' ');
   const input = ['-protocol_whitelist', whitelist, '-format_whitelist', o.formatWhitelist, '-i', url];
   const post = `-frames:v ${o.maxFrames + 1} -map 0:v:0 -map_metadata -1 -map_chapters -1 -fps_mode passthrough`;
-  return [
-    ...pre,
-    ...input,
-    '-vf',
-    filter,
-    ...`${post} -f image2pipe -c:v ppm -pix_fmt rgb24 pipe:1`.split(' '),
-  ];
+  const out = `-c:v ppm -pix_fmt rgb24 -f fifo -fifo_format image2pipe -queue_size ${FIFO_FRAMES} pipe:1`;
+  const threads = ['-threads', String(DECODE_THREADS)];
+  return [...pre, ...threads, ...input, '-vf', filter, ...`${post} ${out}`.split(' ')];
 }
+
+/**
+ * Decoder threads: one per core. ffmpeg's default (cores + 1) assumes it has the machine to itself,
+ * but PDQ runs beside it; on 2 cores a bare decode even ran faster with 2 threads than with 3 (0.83×
+ * the time for 720p H.264, 0.85× for 1080p H.264, 0.92× for 360p VP9). The pixels are the same at any
+ * thread count.
+ */
+const DECODE_THREADS = Math.min(availableParallelism(), 16);
+
+/**
+ * Encoded frames ffmpeg may queue for the pipe. Its `fifo` muxer writes from a thread of its own, so
+ * decoding goes on while Node drains a frame (2.7 MB at 720p, through a stdout that buffers a small
+ * part of one) rather than waiting for it: hashVideo on 2 cores went from 1.23× to 1.20× the time of a
+ * bare decode. ffmpeg then holds at most this many frames beside the one being written.
+ */
+const FIFO_FRAMES = 1;
 
 type Feed = (stdin: Writable, halt: AbortSignal, fail: (err: unknown) => void) => Promise<void>;
 
