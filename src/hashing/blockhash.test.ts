@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { bmvbhash } from 'blockhash-core';
 import { describe, expect, it } from 'vitest';
-import { blockhash } from './blockhash.js';
+import { type BlockhashFlip, blockhash, blockhashFlipped } from './blockhash.js';
 import { decodeImage } from './decode-image.js';
 import { hammingDistanceHex } from './hex.js';
 
@@ -247,4 +247,44 @@ describe('blockhash equals blockhash-core bmvbhash(…, 16)', () => {
       bmvbhash({ width: 97, height: 61, data: rgba }, 16),
     );
   });
+
+  /** The RGBA pixels flipped left-right (`flipY`), upside down (`flipX`) or both (`rotate180`). */
+  function flipPixels(rgba: Uint8Array, width: number, height: number, flip: BlockhashFlip): Uint8Array {
+    const out = new Uint8Array(rgba.length);
+    const mirror = flip !== 'flipX';
+    const upsideDown = flip !== 'flipY';
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const from = ((upsideDown ? height - 1 - y : y) * width + (mirror ? width - 1 - x : x)) * 4;
+        out.set(rgba.subarray(from, from + 4), (y * width + x) * 4);
+      }
+    }
+    return out;
+  }
+
+  it.each(['flipY', 'flipX', 'rotate180'] as const)(
+    "derives the %s image's hash from the bits: exact on a symmetric block grid, close otherwise",
+    (flip) => {
+      for (const [width, height, seed] of [
+        [64, 48, 1],
+        [160, 96, 2],
+        [320, 240, 3],
+      ] as const) {
+        const rgba = makeRgba(width, height, 'photo', seed);
+        const flipped = blockhash(flipPixels(rgba, width, height, flip), width, height, 4);
+        expect(blockhashFlipped(blockhash(rgba, width, height, 4), flip)).toBe(flipped);
+        // Flipping twice is the identity.
+        expect(blockhashFlipped(blockhashFlipped(flipped, flip), flip)).toBe(flipped);
+      }
+      for (const [width, height, seed] of [
+        [97, 61, 4],
+        [1001, 999, 5],
+      ] as const) {
+        const rgba = makeRgba(width, height, 'photo', seed);
+        const flipped = blockhash(flipPixels(rgba, width, height, flip), width, height, 4);
+        const derived = blockhashFlipped(blockhash(rgba, width, height, 4), flip);
+        expect(hammingDistanceHex(derived, flipped)).toBeLessThanOrEqual(4);
+      }
+    },
+  );
 });

@@ -248,3 +248,33 @@ export function blockhash(
   for (let i = 0; i < blocks.length; i++) blocks[i]! /= 256;
   return blocksToHex(blocks, (width / SIDE) * (height / SIDE));
 }
+
+/** Flips {@link blockhashFlipped} can derive: left-right, upside down, and both (a half turn). */
+export type BlockhashFlip = 'flipY' | 'flipX' | 'rotate180';
+
+/**
+ * The blockhash of the image flipped (dihedral names as PDQ's: `flipY` left-right, `flipX` upside
+ * down, `rotate180` both), from the hash alone. A bit compares a block with the median of its band
+ * of four block rows; a left-right flip keeps every block in its row and an upside-down flip moves
+ * whole bands (rows 0–3 become 15–12), so each band keeps its set of blocks, hence its median, and
+ * the bits just move with their blocks. Equal to hashing the flipped pixels where the block grid is
+ * symmetric (sides that are multiples of 16); otherwise within a few bits, as the library splits
+ * edge pixels between blocks slightly asymmetrically. Quarter turns make columns into bands and
+ * need the block sums, not the bits.
+ */
+export function blockhashFlipped(hex: string, flip: BlockhashFlip): string {
+  const rows: string[] = [];
+  for (let r = 0; r < SIDE; r++) {
+    const row = hex.slice(r * 4, r * 4 + 4);
+    // A row is 16 bits, four hex digits, left block first: reversing it reverses the digits' order
+    // and the bits within each digit.
+    rows.push(flip === 'flipX' ? row : [...row].reverse().map(reverseNibble).join(''));
+  }
+  if (flip !== 'flipY') rows.reverse();
+  return rows.join('');
+}
+
+function reverseNibble(digit: string): string {
+  const v = Number.parseInt(digit, 16);
+  return (((v & 1) << 3) | ((v & 2) << 1) | ((v & 4) >> 1) | ((v & 8) >> 3)).toString(16);
+}

@@ -3,7 +3,7 @@
  * has no Node imports and is bundled for the registration page from `./browser.ts`; the Node
  * adapters (sharp, ffmpeg, node:crypto) are exported here as well.
  */
-export { BLOCKHASH_BITS_PER_SIDE, blockhash } from './blockhash.js';
+export { BLOCKHASH_BITS_PER_SIDE, type BlockhashFlip, blockhash, blockhashFlipped } from './blockhash.js';
 export { type DecodedImage, type DecodeOptions, decodeImage, rejectSvg } from './decode-image.js';
 export { type FileDigests, fileDigests, fileDigestsAsync, md5Hex, sha256Hex } from './digest.js';
 export {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { blockhashFlipped } from '../hashing/blockhash.js';
 import { Matcher } from './matcher.js';
 import type { RegistryHashRow } from './types.js';
 
@@ -126,6 +127,40 @@ describe('Matcher', () => {
 });
 
 describe('Matcher: blockhash corroborating a distant PDQ', () => {
+  it('matches a mirrored or upside-down copy through its flipped blockhash and PDQ, not a quarter turn', () => {
+    const pdq = hex(32);
+    const block = hex(32);
+    const rows = [
+      row({ itemId: 9, signal: 'pdq', value: pdq }),
+      row({ itemId: 9, signal: 'blockhash', value: block }),
+    ];
+    const m = new Matcher({ blockhashThreshold: 12, blockhashPdqCeiling: 90 });
+    const straightOnly = new Matcher({ blockhashThreshold: 12, blockhashPdqCeiling: 90, dihedral: false });
+    m.add(rows);
+    straightOnly.add(rows);
+    for (const name of ['flipY', 'flipX', 'rotate180'] as const) {
+      // The copy is the registered image flipped: its blockhash is the flipped one (4 bits off), and
+      // its PDQ flipped back is 50 bits from the registered PDQ (too far for the PDQ rule).
+      const copy = {
+        kind: 'image' as const,
+        pdq: hex(32),
+        pdqQuality: 80,
+        blockhash: flip(blockhashFlipped(block, name), 4),
+        pdqDihedral: { original: hex(32), [name]: flip(pdq, 50) },
+      };
+      expect(m.match(copy)).toMatchObject([
+        { itemId: 9, signal: 'blockhash', dihedral: name, distance: 4, pdqDistance: 50, variant: 'original' },
+      ]);
+      expect(straightOnly.match(copy)).toEqual([]);
+      // The flipped PDQ must corroborate, as for a straight copy.
+      expect(m.match({ ...copy, pdqDihedral: { [name]: flip(pdq, 91) } })).toEqual([]);
+    }
+    // A quarter turn cannot be derived from the bits: a turned copy whose PDQ corroborates is not
+    // matched through blockhash.
+    const turned = { kind: 'image' as const, pdq: hex(32), pdqQuality: 80, blockhash: hex(32) };
+    expect(m.match({ ...turned, pdqDihedral: { rotate90: flip(pdq, 50) } })).toEqual([]);
+  });
+
   it('matches when blockhash is within its threshold and PDQ under the ceiling, and only then', () => {
     const m = new Matcher({ blockhashThreshold: 12, blockhashPdqCeiling: 90 });
     const pdq = hex(32);

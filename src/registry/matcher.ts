@@ -1,7 +1,11 @@
+import { type BlockhashFlip, blockhashFlipped } from '../hashing/blockhash.js';
 import { ExactIndex, hamming256, hexToCode, MihIndex } from './match-index/index.js';
 import { DEFAULT_MATCH_POLICY, type ItemMatch, type MatchPolicy, type MediaHashes } from './match-types.js';
 import { RowMeta } from './row-meta.js';
 import type { RegistryHashRow } from './types.js';
+
+/** The flips whose blockhash can be derived from the hash itself (see `blockhashFlipped`). */
+const BLOCKHASH_FLIPS: readonly BlockhashFlip[] = ['flipY', 'flipX', 'rotate180'];
 
 /**
  * The registry in memory: every active fingerprint, searchable in well under a millisecond.
@@ -146,8 +150,7 @@ export class Matcher {
     if (media.kind === 'video' && media.frames?.length) this.#matchFrames(media.frames, offer);
     else if (media.pdq && (media.pdqQuality ?? 0) >= this.policy.pdqQualityGate) {
       this.#matchImage(media, offer);
-      if (media.blockhash && this.policy.blockhashThreshold > 0)
-        this.#matchBlockhash(media.pdq, media.blockhash, offer);
+      if (media.blockhash && this.policy.blockhashThreshold > 0) this.#matchBlockhashes(media, offer);
     }
     return [...best.values()].sort(
       (a, b) => b.score - a.score || a.distance - b.distance || a.itemId - b.itemId,
@@ -202,12 +205,33 @@ export class Matcher {
   }
 
   /**
-   * The corroborated rule (see {@link MatchPolicy.blockhashThreshold}): a registered image within the
-   * blockhash threshold whose own PDQ is also under the ceiling. Straight copies only (blockhash has
-   * no dihedral form), and only items with a gated PDQ, so flat images, whose blockhashes all look
-   * alike, never match this way. Ranked below every PDQ match.
+   * The corroborated rule for a copy as it is and, with dihedral matching on, for the copy flipped
+   * back: a mirrored or upside-down copy's blockhash is flipped from its bits (`blockhashFlipped`)
+   * and corroborated by the copy's PDQ flipped the same way. Quarter turns are not covered: turning
+   * a blockhash needs the block sums, not the bits.
    */
-  #matchBlockhash(pdq: string, blockhash: string, offer: (m: ItemMatch) => void): void {
+  #matchBlockhashes(media: MediaHashes, offer: (m: ItemMatch) => void): void {
+    const blockhash = media.blockhash as string;
+    this.#matchBlockhash(media.pdq as string, blockhash, offer, null);
+    if (!this.policy.dihedral || !media.pdqDihedral) return;
+    for (const flip of BLOCKHASH_FLIPS) {
+      const pdq = media.pdqDihedral[flip];
+      if (pdq) this.#matchBlockhash(pdq, blockhashFlipped(blockhash, flip), offer, flip);
+    }
+  }
+
+  /**
+   * The corroborated rule (see {@link MatchPolicy.blockhashThreshold}): a registered image within the
+   * blockhash threshold whose own PDQ is also under the ceiling. Only items with a gated PDQ, so flat
+   * images, whose blockhashes all look alike, never match this way. Ranked below every PDQ match; a
+   * flipped copy (`flip`) just below a straight one.
+   */
+  #matchBlockhash(
+    pdq: string,
+    blockhash: string,
+    offer: (m: ItemMatch) => void,
+    flip: BlockhashFlip | null,
+  ): void {
     const query = hexToCode(pdq);
     for (const hit of this.#blockhash.search(hexToCode(blockhash), this.policy.blockhashThreshold)) {
       const meta = this.#meta.get(hit.id);
@@ -227,8 +251,10 @@ export class Matcher {
         // + 1)), ordered by blockhash distance.
         score:
           ((this.policy.blockhashThreshold + 1 - hit.distance) / (this.policy.blockhashThreshold + 1)) *
-          (0.98 / (this.policy.pdqThreshold + 1)),
+          (0.98 / (this.policy.pdqThreshold + 1)) *
+          (flip === null ? 1 : 0.99),
         variant: 'original',
+        ...(flip === null ? {} : { dihedral: flip }),
       });
     }
   }
