@@ -106,11 +106,9 @@ export async function hashImageBytes(
   let pdq: string;
   let pdqQuality: number;
   let pdqDihedral: Record<DihedralName, string> | undefined;
+  const variantOptions: VariantOptions = options.variants === true ? {} : options.variants || {};
   // With variants, the image's own PDQ comes with its crops and turns, from one filtering.
-  const withFamily =
-    imgLuma === null
-      ? null
-      : pdqWithVariants(imgLuma, options.variants === true ? {} : options.variants || {});
+  const withFamily = imgLuma === null ? null : pdqWithVariants(imgLuma, variantOptions);
   if (options.dihedral === true) {
     const d: PdqDihedralResult = imgLuma
       ? pdqHashWithDihedralsOfLuma(imgLuma)
@@ -140,8 +138,9 @@ export async function hashImageBytes(
   if (withFamily !== null) {
     const { variants } = withFamily;
     await yieldToEventLoop();
-    const v = options.variants === true ? {} : (options.variants as VariantOptions);
-    if (v.untrimmed !== false) variants.push(...untrimmedVariants(plane as LumaView, img, v.crops));
+    if (variantOptions.untrimmed !== false) {
+      variants.push(...untrimmedVariants(plane as LumaView, img, variantOptions.crops));
+    }
     hashes.variants = variants;
   }
   return hashes;

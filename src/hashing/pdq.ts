@@ -316,7 +316,6 @@ function hashOf64(from: Float32Array, transpose: boolean): PdqResult {
 export function pdqTurnsOfLuma(view: LumaView, boxes: readonly SampleBox[] = []): PdqTurnsResult | null {
   assertView(view);
   const { luma, width, height, stride, offset } = view;
-  // A 64×64 image is hashed as is, unfiltered (see `lumaToDct`): its turns are those of the pixels.
   for (const b of boxes) {
     const whole = [b.left, b.top, b.width, b.height].every(Number.isInteger);
     if (!whole || b.width < 1 || b.height < 1) {
@@ -326,6 +325,7 @@ export function pdqTurnsOfLuma(view: LumaView, boxes: readonly SampleBox[] = [])
     }
     lumaRegion(view, b); // throws when the box is not inside the view
   }
+  // A 64×64 image is hashed as is, unfiltered (see `lumaToDct`): its turns are those of the pixels.
   if (width < PDQ_MIN_DIMENSION || height < PDQ_MIN_DIMENSION || (width === 64 && height === 64)) return null;
   if (!turnsFromOneFiltering(height, width)) return null;
   const s = scratchFor(height, width, 64 * (2 + boxes.length));

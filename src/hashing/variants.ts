@@ -254,8 +254,9 @@ export function untrimmedVariants(
 /**
  * The image's own PDQ and its registration variants (crops, then turns; not `untrimmed`), all from
  * one filtering of the image where it allows ({@link pdqTurnsOfLuma}): 1.2–2 times the cost of the
- * image's PDQ alone (larger images nearer 1.2). `own` equals {@link pdqHashOfLuma} of the image bit for bit. Registration in
- * Node (`hashImageBytes`) and in the browser both hash through this, so they agree.
+ * image's PDQ alone (larger images nearer 1.2). `own` equals {@link pdqHashOfLuma} of the image bit
+ * for bit. Registration in Node (`hashImageBytes`) and in the browser both hash through this, so
+ * they agree.
  */
 export function pdqWithVariants(
   img: VariantSource,
